@@ -1,0 +1,390 @@
+// The builtin functions. Each takes the raw argument text (everything after
+// the name and one space) and returns text; a returned call such as
+// `[F a]` is evaluated in the next pass, which is how map, filter and reduce
+// stay plain substitution.
+import type { Ctx } from './interp.ts';
+import { JmlError } from './errors.ts';
+import { add, atoi, compare, div, type Int, mul, sub, toIndex } from './numbers.ts';
+import { braces, headRest, quote, strcmp, words } from './text.ts';
+import { compile, matchAll } from './regex.ts';
+import { utf8Decode, utf8Encode, utf8Length } from './utf8.ts';
+import { contentHash, decryptText, DEFAULT_KEY, encryptText } from './crypto.ts';
+import { toHex } from './xxtea.ts';
+
+export type Builtin = (args: string, it: Ctx, name: string) => string;
+
+const bool = (b: boolean): string => (b ? '1' : '0');
+const nums = (args: string): Int[] => words(args).map(atoi);
+const two = (args: string): [Int, Int] => {
+  const w = words(args);
+  return [atoi(w[0] || ''), atoi(w[1] || '')];
+};
+const str2 = (args: string): [string, string] => {
+  const w = words(args);
+  return [w[0] || '', w[1] || ''];
+};
+const isTrue = (w: string | undefined): boolean => w !== undefined && w !== '0';
+const arith = (f: (a: Int, b: Int) => Int | boolean): Builtin => (a) => {
+  const r = f(...two(a));
+  return typeof r === 'boolean' ? bool(r) : String(r);
+};
+const strPick = (want: number): Builtin => (a) => {
+  const w = words(a);
+  let best = w[0] || '';
+  for (let i = 1; i < w.length; i++) if (strcmp(w[i], best) * want > 0) best = w[i];
+  return best;
+};
+const numPick = (want: number): Builtin => (a) => {
+  const w = words(a);
+  let best = w[0] || '';
+  for (let i = 1; i < w.length; i++) if (compare(atoi(w[i]), atoi(best)) * want > 0) best = w[i];
+  return best;
+};
+/** One call of F per item: `[F a] [F b] ` (map's shape in the seed's trace). */
+const each = (items: string[], wrap: (x: string) => string): string => {
+  let out = '';
+  for (const x of items) out += wrap(x) + ' ';
+  return out;
+};
+const split = (sep: string, text: string): string[] => (sep ? text.split(sep) : [text]).filter(Boolean);
+
+function iota(args: string, it: Ctx): string {
+  const w = nums(args);
+  let from: Int = 0;
+  let to: Int;
+  let step: Int = 1;
+  if (w.length <= 1) to = sub(w[0] || 0, 1);
+  else [from, to, step] = [w[0], w[1], w.length > 2 ? w[2] : 1];
+  if (step === 0) throw new JmlError('iota step of 0');
+  const s = toIndex(step);
+  const f = toIndex(from);
+  const t = toIndex(to);
+  const count = s > 0 ? (t >= f ? Math.floor((t - f) / s) + 1 : 0) : f >= t ? Math.floor((f - t) / -s) + 1 : 0;
+  if (count * (String(Math.max(Math.abs(f), Math.abs(t))).length + 2) > it.room()) throw new JmlError('iota would exceed the output budget');
+  const parts: string[] = new Array(count);
+  for (let i = 0, v = f; i < count; i++, v += s) parts[i] = v + ' ';
+  return parts.join('');
+}
+
+/** substr FIRST LEN TEXT: TEXT starts where the original's strtok left it. */
+function substr(args: string): string {
+  const a = args.match(/^( *)([^ ]*)( *)([^ ]*)/) as RegExpMatchArray;
+  const end1 = a[1].length + a[2].length;
+  const end2 = end1 + a[3].length + a[4].length;
+  const p = a[2].length + a[4].length + 2;
+  let text = args.slice(p, p <= end1 ? end1 : p <= end2 ? end2 : undefined);
+  const chars = Array.from(text);
+  const n = chars.length;
+  let first = toIndex(atoi(a[2]));
+  let len = toIndex(atoi(a[4]));
+  if (first < 0) first = Math.max(0, n + first);
+  if (len < 0) len = n + len;
+  text = chars.slice(first, first + Math.max(0, len)).join('');
+  return text;
+}
+
+/** [eval/F1/F2 TEXT]: {f ...} becomes [f ...] for listed names only (D18). */
+function sandbox(allowed: string[], text: string): string {
+  let out = '';
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\\') {
+      out += text.slice(i, i + 2);
+      i++;
+    } else if (c === '{') {
+      const m = /^[^ {}]*/.exec(text.slice(i + 1)) as RegExpExecArray;
+      if (allowed.indexOf(m[0]) < 0) return '';
+      out += '[';
+      depth++;
+    } else if (c === '}') {
+      if (--depth < 0) return '';
+      out += ']';
+    } else out += c;
+  }
+  return depth ? '' : out;
+}
+
+function regexCalls(f: string, re: string, data: string, keep: boolean): string {
+  const r = compile(re);
+  let out = '';
+  let at = 0;
+  for (const m of matchAll(r, data)) {
+    const call = '[' + f + ' ' + (r.groups ? m.groups.join(' ') : data.slice(m.start, m.end)) + ']';
+    out += keep ? data.slice(at, m.start) + call : ' ' + call;
+    at = m.end;
+  }
+  return keep ? out + data.slice(at) : out;
+}
+
+function decodeUrl(s: string): string {
+  const bytes: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const hex = c === 37 ? s.slice(i + 1, i + 3) : '';
+    if (hex.length === 2 && /^[0-9a-fA-F]{2}$/.test(hex)) {
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else if (c === 43) bytes.push(32);
+    else if (c < 128) bytes.push(c);
+    else {
+      // re-encode non-ASCII characters as UTF-8 so the whole result decodes at once
+      const cp = s.codePointAt(i) as number;
+      if (cp > 0xffff) i++;
+      bytes.push(...utf8Encode(String.fromCodePoint(cp)));
+    }
+  }
+  return braces(utf8Decode(new Uint8Array(bytes)));
+}
+
+/** Key and mode from a name such as encrypt, encrypt-eval/KEY or decryptfoo. */
+function cipherName(name: string): [string, boolean] {
+  const slash = name.indexOf('/');
+  const base = slash < 0 ? name : name.slice(0, slash);
+  return [slash < 0 ? DEFAULT_KEY : name.slice(slash + 1), base.slice(7) === '-eval'];
+}
+
+function encrypt(args: string, _: Ctx, name: string): string {
+  const [key, evalMode] = cipherName(name);
+  return encryptText(evalMode ? args.replace(/\{/g, '[').replace(/}/g, ']') : args, key);
+}
+
+function decrypt(args: string, _: Ctx, name: string): string {
+  const [key, evalMode] = cipherName(name);
+  let text: string;
+  try {
+    text = decryptText(args, key);
+  } catch (e) {
+    throw new JmlError((e as Error).message);
+  }
+  return evalMode ? text : braces(text);
+}
+
+function uuid(_: string, it: Ctx): string {
+  const b = it.host.randomBytes(16);
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = toHex(b);
+  return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
+}
+
+/** funcs/datas filter: no words = all, one = prefix, two = half-open range (D15). */
+function nameFilter(args: string): (n: string) => boolean {
+  const [a, b] = words(args);
+  if (a === undefined) return () => true;
+  if (b === undefined) return (n) => n.startsWith(a);
+  return (n) => strcmp(n, a) >= 0 && strcmp(n, b) < 0;
+}
+
+function listNames(it: Ctx, args: string, prefix: string): string {
+  const keep = nameFilter(args);
+  let out = '';
+  for (const name of it.macros.keys()) {
+    if (!name.startsWith(prefix)) continue;
+    const n = name.slice(prefix.length);
+    if (keep(n)) out += n + ' ';
+  }
+  return out;
+}
+
+const macroInfo = (f: (d: { formals: string; body: string; time: string }) => string): Builtin => (a, it) => {
+  const d = it.macros.get(headRest(a)[0]);
+  return d ? f(d) : '';
+};
+
+function fac(a: string): string {
+  const n = toIndex(atoi(headRest(a)[0]));
+  if (n > 5000) throw new JmlError('fac of more than 5000');
+  let r: Int = 1;
+  for (let i = 2; i <= n; i++) r = mul(r, i);
+  return String(r);
+}
+
+export const BUILTINS = new Map<string, Builtin>([
+  // math
+  ['+', (a) => String(nums(a).reduce(add, 0))],
+  ['*', (a) => String(nums(a).reduce(mul, 1))],
+  ['-', arith(sub)],
+  ['/', arith((a, b) => div(a, b, false))],
+  ['%', arith((a, b) => div(a, b, true))],
+  ['inc', (a) => String(add(atoi(headRest(a)[0]), 1))],
+  ['dec', (a) => String(sub(atoi(headRest(a)[0]), 1))],
+  ['>', arith((a, b) => a > b)],
+  ['<', arith((a, b) => a < b)],
+  ['>=', arith((a, b) => a >= b)],
+  ['<=', arith((a, b) => a <= b)],
+  ['=', arith((a, b) => a == b)],
+  ['!=', arith((a, b) => a != b)],
+  ['iota', iota],
+  ['fac', fac],
+  // logic
+  ['and', (a) => bool(words(a).every((w) => w !== '0'))],
+  ['or', (a) => bool(words(a).some((w) => w !== '0'))],
+  ['xor', (a) => bool(words(a).filter((w) => w !== '0').length % 2 === 1)],
+  ['not', (a) => bool(atoi(headRest(a)[0]) === 0)],
+  ['if', (a) => {
+    const w = words(a);
+    return (atoi(w[0] || '') !== 0 ? w[1] : w[2]) || '';
+  }],
+  // tests
+  ['empty', (a) => bool(words(a).length === 0)],
+  ['has', (a) => bool(words(a).length > 0)],
+  ['is', (a) => bool(isTrue(words(a)[0]))],
+  ['number', (a) => bool(/^[0-9]+$/.test(headRest(a)[0]))],
+  ['alpha', (a) => String((a.match(/\p{L}/gu) || []).length)],
+  ['equal', (a) => bool(str2(a)[0] === str2(a)[1])],
+  ['cmp', (a) => String(-strcmp(...str2(a)) || 0)],
+  ['gt', (a) => bool(strcmp(...str2(a)) > 0)],
+  ['lt', (a) => bool(strcmp(...str2(a)) < 0)],
+  ['gte', (a) => bool(strcmp(...str2(a)) >= 0)],
+  ['lte', (a) => bool(strcmp(...str2(a)) <= 0)],
+  ['big', strPick(1)],
+  ['small', strPick(-1)],
+  ['biggest', strPick(1)],
+  ['smallest', strPick(-1)],
+  ['max', numPick(1)],
+  ['min', numPick(-1)],
+  // text
+  ['lower', (a) => a.toLowerCase()],
+  ['upper', (a) => a.toUpperCase()],
+  ['length', (a) => String(words(a).length)],
+  ['bytes', (a) => String(utf8Length(a))],
+  // lists
+  ['ignore', () => ''],
+  ['identity', (a) => a],
+  ['map', (a) => {
+    const [f, ...xs] = words(a);
+    return each(xs, (x) => '[' + f + ' ' + x + ']');
+  }],
+  ['filter', (a) => {
+    const [p, ...xs] = words(a);
+    return each(xs, (x) => '[[if [' + p + ' ' + x + '] identity ignore] ' + x + ']');
+  }],
+  ['filter-do', (a) => {
+    const [p, f, ...xs] = words(a);
+    return each(xs, (x) => '[[if [' + p + ' ' + x + '] ' + f + ' ignore] ' + x + ']');
+  }],
+  ['nth', (a) => {
+    const w = words(a);
+    const n = toIndex(atoi(w[0] || ''));
+    return (n >= 1 && w[n]) || '';
+  }],
+  ['first', (a) => words(a)[0] || ''],
+  ['second', (a) => words(a)[1] || ''],
+  ['third', (a) => words(a)[2] || ''],
+  ['rest', (a) => headRest(a)[1]],
+  ['reduce', (a) => {
+    const [f, ...xs] = words(a);
+    let acc = xs[0] || '';
+    for (let i = 1; i < xs.length; i++) acc = '[' + f + ' ' + acc + ' ' + xs[i] + ']';
+    return acc;
+  }],
+  // strings
+  ['after', (a) => {
+    const [x, t] = headRest(a);
+    const i = x ? t.indexOf(x) : -1;
+    return i < 0 ? '' : t.slice(i + x.length);
+  }],
+  ['before', (a) => {
+    const [x, t] = headRest(a);
+    const i = x ? t.indexOf(x) : -1;
+    return i < 0 ? '' : t.slice(0, i);
+  }],
+  ['prefix', (a) => {
+    const w = words(a);
+    let p = w[0] || '';
+    for (const x of w) while (!x.startsWith(p)) p = p.slice(0, -1);
+    return p;
+  }],
+  ['split', (a) => {
+    const [sep, t] = headRest(a);
+    return each(split(sep, t), (x) => x);
+  }],
+  ['split-do', (a) => {
+    const [f, r] = headRest(a);
+    const [sep, t] = headRest(r);
+    return each(split(sep, t), (x) => '[' + f + ' ' + x + ']');
+  }],
+  ['substr', substr],
+  ['concat', (a) => a.replace(/(\\.)| +/g, '$1')],
+  ['join', (a) => {
+    const [sep, t] = headRest(a);
+    return words(t).join(sep);
+  }],
+  ['match', (a) => {
+    const [re, t] = headRest(a);
+    return regexCalls('identity', re, headRest(t)[0], false);
+  }],
+  ['match-do', (a) => {
+    const [f, r] = headRest(a);
+    const [re, t] = headRest(r);
+    return regexCalls(f, re, t, false);
+  }],
+  ['subst-do', (a) => {
+    const [f, r] = headRest(a);
+    const [re, t] = headRest(r);
+    return regexCalls(f, re, t, true);
+  }],
+  ['xml', (a) => {
+    const [name, t] = headRest(a);
+    const i = t.indexOf('<' + name);
+    const j = i < 0 ? -1 : t.indexOf('>', i);
+    const k = j < 0 ? -1 : t.indexOf('</' + name + '>', j);
+    return k < 0 ? '' : t.slice(j + 1, k);
+  }],
+  ['decode', decodeUrl],
+  // data and reflection
+  ['data', (a, it) => {
+    const [name, value] = headRest(a);
+    if (name) it.define('data-' + name, '', value);
+    return value;
+  }],
+  ['message', (a, it) => {
+    const [, r] = headRest(a);
+    const [id, text] = headRest(r);
+    if (id) it.define('message-' + id, '', text);
+    return text;
+  }],
+  ['datas', (a, it) => listNames(it, a, 'data-')],
+  ['funcs', (a, it) => listNames(it, a, '')],
+  ['fargs', macroInfo((d) => d.formals)],
+  ['fbody', macroInfo((d) => braces(d.body))],
+  ['ftime', macroInfo((d) => d.time)],
+  ['FAIL', (a) => '%(FAIL:' + a + ')'],
+  // security and the world
+  ['encrypt', encrypt],
+  ['decrypt', decrypt],
+  ['content-hash', (a) => contentHash(a)],
+  ['uuid', uuid],
+  ['time', (_, it) => isoTime(it.host.now())],
+  ['wget', (a, it) => {
+    const url = headRest(a)[0];
+    if (!it.host.wget) throw new JmlError('wget is not available on this host');
+    try {
+      return quote(it.host.wget(url));
+    } catch (e) {
+      throw new JmlError('wget ' + url + ': ' + (e as Error).message);
+    }
+  }],
+  ['help', (_, it) => it.help()],
+]);
+
+/** Builtins found by the start of their name (as in the original). */
+export function lookup(name: string): Builtin | undefined {
+  const f = BUILTINS.get(name);
+  if (f) return f;
+  if (name.startsWith('eval/')) {
+    const allowed = name.slice(5).split('/').filter(Boolean);
+    return (a) => sandbox(allowed, a);
+  }
+  if (name.startsWith('encrypt')) return encrypt;
+  if (name.startsWith('decrypt')) return decrypt;
+  if (name.startsWith('split')) return BUILTINS.get('split');
+  if (name.startsWith('filter')) return BUILTINS.get('filter');
+  return undefined;
+}
+
+export function isoTime(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19) + 'Z';
+}
+

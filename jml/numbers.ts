@@ -1,0 +1,88 @@
+// Exact integers (D7): small ones stay JS numbers (fast), larger ones become
+// BigInt, and anything past MAX_BITS is an error rather than a slow hang.
+import { JmlError } from './errors.ts';
+
+export type Int = number | bigint;
+
+const LIMIT = BigInt(2) ** BigInt(65536);
+const MAX_DIGITS = 20000;
+
+/** Keep a BigInt result small when it fits, and refuse absurdly large ones. */
+export function norm(b: bigint): Int {
+  if (b >= LIMIT || b <= -LIMIT) throw new JmlError('number too large (over 65536 bits)');
+  return b <= 9007199254740991 && b >= -9007199254740991 ? Number(b) : b;
+}
+
+/** C atoi: optional sign, leading digits, otherwise 0 ("12a" is 12, "abc" is 0). */
+export function atoi(w: string): Int {
+  const n = w.length;
+  let i = 0;
+  let neg = false;
+  if (n > 0) {
+    const c = w.charCodeAt(0);
+    if (c === 45 || c === 43) {
+      neg = c === 45;
+      i = 1;
+    }
+  }
+  const start = i;
+  let v = 0;
+  while (i < n) {
+    const d = w.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) break;
+    v = v * 10 + d;
+    i++;
+  }
+  if (i - start <= 15) return neg ? -v : v;
+  if (i - start > MAX_DIGITS) throw new JmlError('number too large (over ' + MAX_DIGITS + ' digits)');
+  const b = BigInt(w.slice(start, i));
+  return norm(neg ? -b : b);
+}
+
+const big = (x: Int): bigint => (typeof x === 'bigint' ? x : BigInt(x));
+
+export function add(a: Int, b: Int): Int {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const r = a + b;
+    if (Number.isSafeInteger(r)) return r;
+  }
+  return norm(big(a) + big(b));
+}
+
+export function sub(a: Int, b: Int): Int {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const r = a - b;
+    if (Number.isSafeInteger(r)) return r;
+  }
+  return norm(big(a) - big(b));
+}
+
+export function mul(a: Int, b: Int): Int {
+  if (typeof a === 'number' && typeof b === 'number') {
+    // If the true product fits in 53 bits the double product is exact.
+    const r = a * b;
+    if (Number.isSafeInteger(r)) return r === 0 ? 0 : r;
+  }
+  return norm(big(a) * big(b));
+}
+
+/** Truncating division; the remainder takes the dividend's sign (C). */
+export function div(a: Int, b: Int, rem: boolean): Int {
+  if (b === 0 || b === BigInt(0)) throw new JmlError((rem ? 'remainder' : 'division') + ' by zero');
+  if (typeof a === 'number' && typeof b === 'number') {
+    const r = rem ? a % b : Math.trunc(a / b);
+    return r === 0 ? 0 : r;
+  }
+  return norm(rem ? big(a) % big(b) : big(a) / big(b));
+}
+
+/** -1, 0 or 1. */
+export function compare(a: Int, b: Int): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A number usable as an index or count (clamped into the safe range). */
+export function toIndex(x: Int): number {
+  if (typeof x === 'number') return x;
+  return x > 0 ? Number.MAX_SAFE_INTEGER : -Number.MAX_SAFE_INTEGER;
+}

@@ -1,0 +1,92 @@
+// Text helpers shared by the evaluator and the builtins. JML separates words
+// by spaces only (a TAB is part of a word), like the original's strtok(" ").
+
+/** The words of s: runs of spaces separate, empty words are dropped. */
+export function words(s: string): string[] {
+  const parts = s.split(' ');
+  let k = 0;
+  for (let i = 0; i < parts.length; i++) if (parts[i] !== '') parts[k++] = parts[i];
+  parts.length = k;
+  return parts;
+}
+
+/** The first word of s and the raw text after it and exactly one space. */
+export function headRest(s: string): [string, string] {
+  let i = 0;
+  while (s.charCodeAt(i) === 32) i++;
+  let j = s.indexOf(' ', i);
+  if (j < 0) j = s.length;
+  return [s.slice(i, j), s.slice(j + 1)];
+}
+
+/** True when the character at i is preceded by an odd number of backslashes. */
+export function isEscaped(s: string, i: number): boolean {
+  let n = 0;
+  while (i > 0 && s.charCodeAt(--i) === 92) n++;
+  return (n & 1) === 1;
+}
+
+/** Index of the first `[` that is not backslash-escaped, or -1. */
+export function firstOpen(s: string, from = 0): number {
+  for (let i = from; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 92) i++;
+    else if (c === 91) return i;
+  }
+  return -1;
+}
+
+/** Index of the first unescaped occurrence of needle at or after from, or -1. */
+export function indexUnescaped(s: string, needle: string, from: number): number {
+  for (let i = s.indexOf(needle, from); i >= 0; i = s.indexOf(needle, i + 1)) {
+    if (!isEscaped(s, i)) return i;
+  }
+  return -1;
+}
+
+/**
+ * The output filter (D6): `\n` newline, `\t` tab, `\X` prints X (so `\\` is
+ * one backslash, `\[` a bracket); a final lone backslash is dropped.
+ */
+export function unescapeOutput(s: string): string {
+  let i = s.indexOf('\\');
+  if (i < 0) return s;
+  let out = s.slice(0, i);
+  while (i < s.length) {
+    const c = s[i];
+    if (c !== '\\') {
+      const j = s.indexOf('\\', i);
+      const end = j < 0 ? s.length : j;
+      out += s.slice(i, end);
+      i = end;
+      continue;
+    }
+    const x = s[i + 1];
+    if (x !== undefined) out += x === 'n' ? '\n' : x === 't' ? '\t' : x;
+    i += 2;
+  }
+  return out;
+}
+
+/** Quote text so it can never become a call: `\`, `[`, `]` get a backslash. */
+export function quote(s: string): string {
+  return s.replace(/[\\[\]]/g, '\\$&');
+}
+
+/** Brackets become braces (how fbody, decode and decrypt defuse code). */
+export function braces(s: string): string {
+  return s.replace(/\[/g, '{').replace(/]/g, '}');
+}
+
+/** Compare strings by code point (like strcmp on UTF-8): -1, 0 or 1. */
+export function strcmp(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.codePointAt(i) as number;
+    const y = b.codePointAt(i) as number;
+    if (x !== y) return x < y ? -1 : 1;
+    if (x > 0xffff) i++;
+  }
+  return a.length < b.length ? -1 : 1;
+}

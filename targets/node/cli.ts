@@ -1,0 +1,159 @@
+// The `run` command: JML line by line from stdin (batch) or a prompt (a
+// terminal), on Node, on Bun (--bun) or inside the QuickJS board (--board).
+import { createInterface } from 'node:readline';
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeSync } from 'node:fs';
+import { MagniNode, type LineResult } from '../../runtime/index.ts';
+import { nodeHost } from './host.ts';
+
+export const USAGE = `usage: run [options] [STATE_FILE...]
+
+Evaluates JML, one line at a time: from stdin when it is not a terminal,
+otherwise at an interactive prompt. Definitions ([macro ...], [data ...])
+persist in the state files: each is loaded in order at start and the last
+one (default ./jml.state) receives new definitions.
+
+options:
+  -t              trace: print >>>TEXT<<< on stderr before every pass
+  -q              quiet: only errors on stderr
+  -v              timing and reduction counts on stderr (with --board, the QuickJS heap)
+  -h, --help      this help
+  --max-steps N   substitutions allowed per line (default 1000000)
+  --max-output N  characters of text allowed per line (default 16777216)
+  --bun           run the same command on Bun
+  --board         run inside the QuickJS virtual board
+  -w [PORT]       serve the web node and its mini-wiki (default port 1111)
+
+exit status: 0, or 1 if any line had an error, 2 for bad usage.`;
+
+export interface CliOptions {
+  trace: boolean;
+  quiet: boolean;
+  verbose: boolean;
+  help: boolean;
+  bun: boolean;
+  board: boolean;
+  web: number | null;
+  maxSteps?: number;
+  maxOutput?: number;
+  stateFiles: string[];
+  command?: string;
+}
+
+export function parseArgs(argv: string[]): CliOptions {
+  const o: CliOptions = { trace: false, quiet: false, verbose: false, help: false, bun: false, board: false, web: null, stateFiles: [] };
+  const count = (flag: string, v: string | undefined): number => {
+    if (v === undefined || !/^\d+$/.test(v) || +v < 1) throw new Error(flag + ' needs a positive whole number');
+    return +v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '-t') o.trace = true;
+    else if (a === '-q') o.quiet = true;
+    else if (a === '-v') o.verbose = true;
+    else if (a === '-h' || a === '--help') o.help = true;
+    else if (a === '--bun') o.bun = true;
+    else if (a === '--board') o.board = true;
+    else if (a === '--max-steps') o.maxSteps = count(a, argv[++i]);
+    else if (a === '--max-output') o.maxOutput = count(a, argv[++i]);
+    else if (a === '-w') o.web = /^\d+$/.test(argv[i + 1] || '') ? count(a, argv[++i]) : 1111;
+    else if (/^-[tqvh]{2,}$/.test(a)) argv.splice(i + 1, 0, ...a.slice(1).split('').map((c) => '-' + c));
+    else if (a.startsWith('-')) throw new Error('unknown option ' + a);
+    else if (a === 'key' && o.stateFiles.length === 0 && !o.command) o.command = a;
+    else o.stateFiles.push(a);
+  }
+  return o;
+}
+
+/** What evaluates lines: the in-process node, or the QuickJS board. */
+interface Engine {
+  evalLine(line: string, trace: ((line: string) => void) | undefined): LineResult;
+  report(): string | null;
+  close(): void;
+}
+
+const err = (line: string) => writeSync(2, line + '\n');
+
+async function engine(o: CliOptions): Promise<Engine> {
+  const opts = { stateFiles: o.stateFiles, maxSteps: o.maxSteps, maxOutput: o.maxOutput, quiet: o.quiet };
+  if (o.board) {
+    const { Board } = await import('../quickjs/board.ts');
+    const board = await Board.create({ ...opts, log: err });
+    return {
+      evalLine(line, trace) {
+        const r = board.evalLine(line, !!trace);
+        if (trace) for (const t of r.trace) trace(t);
+        return r;
+      },
+      report() {
+        const h = board.heap();
+        return `quickjs heap: load ${h.load} bytes, peak ${h.peak} bytes`;
+      },
+      close: () => board.dispose(),
+    };
+  }
+  const node = new MagniNode(nodeHost(err), opts);
+  node.load();
+  return { evalLine: (line, trace) => node.evalLine(line, { trace }), report: () => null, close() {} };
+}
+
+/** Re-run this same command on Bun, from the bun npm package. */
+function onBun(argv: string[]): number {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+  const bun = join(root, 'node_modules', '.bin', 'bun');
+  const r = spawnSync(bun, [join(root, 'dist', 'cli.mjs'), ...argv.filter((a) => a !== '--bun')], { stdio: 'inherit' });
+  if (r.error) {
+    err('run: cannot start Bun (' + bun + '): ' + r.error.message);
+    return 2;
+  }
+  return r.status ?? 1;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let o: CliOptions;
+  try {
+    o = parseArgs(argv);
+  } catch (e) {
+    err('run: ' + (e as Error).message);
+    err(USAGE);
+    return 2;
+  }
+  if (o.help) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  if (o.bun && !('Bun' in globalThis)) return onBun(argv);
+  if (o.web !== null || o.command === 'key') {
+    const { webMain } = await import('./web.ts');
+    return webMain(o);
+  }
+  const e = await engine(o);
+  let failed = false;
+  let n = 0;
+  const trace = o.trace ? err : undefined;
+  const one = (line: string): void => {
+    const t0 = performance.now();
+    const r = e.evalLine(line.replace(/\r$/, ''), trace);
+    n++;
+    if (r.errors.length) failed = true;
+    if (r.output) process.stdout.write(r.output + '\n');
+    if (o.verbose) err(`% line ${n}: ${(performance.now() - t0).toFixed(2)} ms, ${r.steps} reductions, ${r.passes} passes`);
+  };
+  const tty = process.stdin.isTTY;
+  const rl = createInterface({ input: process.stdin, output: tty ? process.stdout : undefined, terminal: !!tty, crlfDelay: Infinity });
+  if (tty) {
+    process.stdout.write('Magni JML. [help] lists the builtins; Ctrl-D quits.\n');
+    rl.setPrompt('> ');
+    rl.prompt();
+  }
+  for await (const line of rl) {
+    one(line);
+    if (tty) rl.prompt();
+  }
+  const report = o.verbose ? e.report() : null;
+  if (report) err(report);
+  e.close();
+  return failed ? 1 : 0;
+}
