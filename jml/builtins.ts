@@ -4,8 +4,8 @@
 // stay plain substitution.
 import type { Ctx } from './interp.ts';
 import { JmlError } from './errors.ts';
-import { add, atoi, compare, div, type Int, mul, sub, toIndex } from './numbers.ts';
-import { braces, headRest, quote, strcmp, words } from './text.ts';
+import { add, atoi, atoiAt, compare, div, type Int, mul, sub, toIndex } from './numbers.ts';
+import { braces, firstWords, headRest, quote, strcmp, words } from './text.ts';
 import { compile, matchAll } from './regex.ts';
 import { utf8Decode, utf8Encode, utf8Length } from './utf8.ts';
 import { contentHash, decryptText, DEFAULT_KEY, encryptText } from './crypto.ts';
@@ -14,13 +14,26 @@ import { toHex } from './xxtea.ts';
 export type Builtin = (args: string, it: Ctx, name: string) => string;
 
 const bool = (b: boolean): string => (b ? '1' : '0');
+/** Fold the numbers of a word list without splitting it into an array first. */
+const fold = (s: string, f: (a: Int, b: Int) => Int, acc: Int): Int => {
+  let i = 0;
+  const L = s.length;
+  for (;;) {
+    while (s.charCodeAt(i) === 32) i++;
+    if (i >= L) return acc;
+    let j = s.indexOf(' ', i);
+    if (j < 0) j = L;
+    acc = f(acc, j - i < 16 ? atoiAt(s, i, j) : atoi(s.slice(i, j)));
+    i = j;
+  }
+};
 const nums = (args: string): Int[] => words(args).map(atoi);
 const two = (args: string): [Int, Int] => {
-  const w = words(args);
+  const w = firstWords(args, 2);
   return [atoi(w[0] || ''), atoi(w[1] || '')];
 };
 const str2 = (args: string): [string, string] => {
-  const w = words(args);
+  const w = firstWords(args, 2);
   return [w[0] || '', w[1] || ''];
 };
 const isTrue = (w: string | undefined): boolean => w !== undefined && w !== '0';
@@ -61,9 +74,27 @@ function iota(args: string, it: Ctx): string {
   const t = toIndex(to);
   const count = s > 0 ? (t >= f ? Math.floor((t - f) / s) + 1 : 0) : f >= t ? Math.floor((f - t) / -s) + 1 : 0;
   if (count * (String(Math.max(Math.abs(f), Math.abs(t))).length + 2) > it.room()) throw new JmlError('iota would exceed the output budget');
-  const parts: string[] = new Array(count);
-  for (let i = 0, v = f; i < count; i++, v += s) parts[i] = v + ' ';
-  return parts.join('');
+  // Digits go into a byte buffer, decoded in slices: a million tiny strings
+  // would keep the garbage collector busy.
+  const chunks: string[] = [];
+  const buf = new Uint8Array(8192 + 24);
+  let k = 0;
+  for (let i = 0, v = f; i < count; i++, v += s) {
+    let x = v < 0 ? -v : v;
+    if (v < 0) buf[k++] = 45;
+    const start = k;
+    do {
+      buf[k++] = 48 + (x % 10);
+      x = Math.floor(x / 10);
+    } while (x > 0);
+    buf.subarray(start, k).reverse();
+    buf[k++] = 32;
+    if (k >= 8192 || i === count - 1) {
+      chunks.push(String.fromCharCode.apply(null, buf.subarray(0, k) as unknown as number[]));
+      k = 0;
+    }
+  }
+  return chunks.join('');
 }
 
 /** substr FIRST LEN TEXT: TEXT starts where the original's strtok left it. */
@@ -202,8 +233,8 @@ function fac(a: string): string {
 
 export const BUILTINS = new Map<string, Builtin>([
   // math
-  ['+', (a) => String(nums(a).reduce(add, 0))],
-  ['*', (a) => String(nums(a).reduce(mul, 1))],
+  ['+', (a) => String(fold(a, add, 0))],
+  ['*', (a) => String(fold(a, mul, 1))],
   ['-', arith(sub)],
   ['/', arith((a, b) => div(a, b, false))],
   ['%', arith((a, b) => div(a, b, true))],
@@ -223,7 +254,7 @@ export const BUILTINS = new Map<string, Builtin>([
   ['xor', (a) => bool(words(a).filter((w) => w !== '0').length % 2 === 1)],
   ['not', (a) => bool(atoi(headRest(a)[0]) === 0)],
   ['if', (a) => {
-    const w = words(a);
+    const w = firstWords(a, 3);
     return (atoi(w[0] || '') !== 0 ? w[1] : w[2]) || '';
   }],
   // tests
@@ -368,6 +399,9 @@ export const BUILTINS = new Map<string, Builtin>([
   }],
   ['help', (_, it) => it.help()],
 ]);
+
+/** Builtins whose result is not a function of their text: never memoized. */
+export const IMPURE = new Set(['data', 'message', 'uuid', 'time', 'wget']);
 
 /** Builtins found by the start of their name (as in the original). */
 export function lookup(name: string): Builtin | undefined {

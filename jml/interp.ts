@@ -5,8 +5,8 @@
 import type { JmlHost } from './host.ts';
 import { BudgetError, JmlError } from './errors.ts';
 import { definitionLine, expand, extractDefinitions, type MacroDef } from './macro.ts';
-import { BUILTINS, isoTime, lookup } from './builtins.ts';
-import { firstOpen, quote, unescapeOutput } from './text.ts';
+import { BUILTINS, IMPURE, isoTime, lookup } from './builtins.ts';
+import { firstOpen, isEscaped, quote, unescapeOutput } from './text.ts';
 import { GROUPS } from './help.ts';
 
 export interface InterpOptions {
@@ -50,6 +50,7 @@ export class Interpreter implements Ctx {
   private steps = 0;
   private size = 0;
   private errors: string[] = [];
+  private memo = new Map<string, string>();
 
   constructor(opts: InterpOptions) {
     this.host = opts.host;
@@ -61,6 +62,7 @@ export class Interpreter implements Ctx {
   run(line: string, trace?: (line: string) => void): RunResult {
     this.steps = 0;
     this.errors = [];
+    this.memo.clear();
     const warnings: string[] = [];
     const out: string[] = [];
     let done = 0;
@@ -69,6 +71,7 @@ export class Interpreter implements Ctx {
     try {
       for (;;) {
         if (trace) trace('>>>' + s + '<<<');
+        // Definitions are taken at the start of every pass (a result may hold one).
         if (s.indexOf('[macro ') >= 0) s = this.takeDefinitions(s);
         // Text before the first [ is final: it leaves the working string.
         const first = firstOpen(s);
@@ -97,23 +100,33 @@ export class Interpreter implements Ctx {
 
   /** One pass: reduce every innermost call, left to right. null if there was none. */
   private pass(s: string): string | null {
+    // Native searches instead of a character loop: the first `[` from pos, the
+    // first `]` after it, then the last `[` before that `]` is the innermost
+    // call. Each character is looked at a bounded number of times.
+    const esc = s.indexOf('\\') >= 0;
     let parts: string[] | null = null;
     let seg = 0;
-    let open = -1;
-    const n = s.length;
-    for (let i = 0; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c === 92) i++;
-      else if (c === 91) open = i;
-      else if (c === 93 && open >= 0) {
-        if (++this.steps > this.maxSteps) throw new BudgetError('step budget of ' + this.maxSteps + ' substitutions exceeded');
-        const r = this.call(s.slice(open + 1, i));
-        this.size += r.length - (i - open + 1);
-        if (this.size > this.maxOutput) throw new BudgetError('output budget of ' + this.maxOutput + ' characters exceeded');
-        (parts || (parts = [])).push(s.slice(seg, open), r);
-        seg = i + 1;
-        open = -1;
+    let open = s.indexOf('[');
+    while (esc && open >= 0 && isEscaped(s, open)) open = s.indexOf('[', open + 1);
+    while (open >= 0) {
+      let close = s.indexOf(']', open);
+      while (esc && close >= 0 && isEscaped(s, close)) close = s.indexOf(']', close + 1);
+      if (close < 0) break;
+      // Move to the last [ before close; the search also finds the next pass start.
+      let next = s.indexOf('[', open + 1);
+      for (;;) {
+        while (esc && next >= 0 && isEscaped(s, next)) next = s.indexOf('[', next + 1);
+        if (next < 0 || next > close) break;
+        open = next;
+        next = s.indexOf('[', open + 1);
       }
+      if (++this.steps > this.maxSteps) throw new BudgetError('step budget of ' + this.maxSteps + ' substitutions exceeded');
+      const r = this.call(s.slice(open + 1, close));
+      this.size += r.length - (close - open + 1);
+      if (this.size > this.maxOutput) throw new BudgetError('output budget of ' + this.maxOutput + ' characters exceeded');
+      (parts || (parts = [])).push(s.slice(seg, open), r);
+      seg = close + 1;
+      open = next;
     }
     if (!parts) return null;
     parts.push(s.slice(seg));
@@ -122,19 +135,35 @@ export class Interpreter implements Ctx {
 
   /** Reduce one call: user macros first (newest definition), then builtins. */
   call(expr: string): string {
+    // Macro expansion and most builtins are pure, so within a line a repeated
+    // call (fib's [< 19 2], [fib 18], ...) is looked up, not recomputed.
+    const memo = expr.length < 200 ? this.memo : null;
+    const hit = memo && memo.get(expr);
+    if (hit !== undefined && hit !== null) return hit;
     const sp = expr.indexOf(' ');
     const name = sp < 0 ? expr : expr.slice(0, sp);
     const args = sp < 0 ? '' : expr.slice(sp + 1);
     const m = this.macros.get(name);
-    if (m) return expand(m, args);
-    const f = lookup(name);
-    if (!f) return '[FAIL ' + expr + ']';
-    try {
-      return f(args, this, name);
-    } catch (e) {
-      if (e instanceof BudgetError) throw e;
-      return this.fail(e instanceof JmlError ? e.message : name + ': ' + (e as Error).message);
+    let r: string;
+    if (m) r = expand(m, args);
+    else {
+      const f = lookup(name);
+      if (!f) r = '[FAIL ' + expr + ']';
+      else {
+        try {
+          r = f(args, this, name);
+        } catch (e) {
+          if (e instanceof BudgetError) throw e;
+          return this.fail(e instanceof JmlError ? e.message : name + ': ' + (e as Error).message);
+        }
+        if (IMPURE.has(name)) return r;
+      }
     }
+    if (memo) {
+      if (memo.size > 20000) memo.clear();
+      memo.set(expr, r);
+    }
+    return r;
   }
 
   private fail(msg: string): string {
@@ -164,6 +193,7 @@ export class Interpreter implements Ctx {
       user: (meta && meta.user) || this.user,
     };
     this.macros.set(name, d);
+    this.memo.clear();
     if (this.onDefine) this.onDefine(d, definitionLine(d));
     return d;
   }

@@ -39,6 +39,20 @@ export function atoi(w: string): Int {
   return norm(neg ? -b : b);
 }
 
+/** atoi of s[i..j) for a short word (under 16 characters), without slicing it out. */
+export function atoiAt(s: string, i: number, j: number): number {
+  const c = s.charCodeAt(i);
+  const neg = c === 45;
+  if (neg || c === 43) i++;
+  let v = 0;
+  for (; i < j; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) break;
+    v = v * 10 + d;
+  }
+  return neg ? -v : v;
+}
+
 const big = (x: Int): bigint => (typeof x === 'bigint' ? x : BigInt(x));
 
 export function add(a: Int, b: Int): Int {

@@ -10,6 +10,22 @@ export function words(s: string): string[] {
   return parts;
 }
 
+/** The first n words of s (fewer when s has fewer), without splitting all of it. */
+export function firstWords(s: string, n: number): string[] {
+  const out: string[] = [];
+  let i = 0;
+  const L = s.length;
+  while (out.length < n) {
+    while (i < L && s.charCodeAt(i) === 32) i++;
+    if (i >= L) break;
+    let j = s.indexOf(' ', i);
+    if (j < 0) j = L;
+    out.push(s.slice(i, j));
+    i = j;
+  }
+  return out;
+}
+
 /** The first word of s and the raw text after it and exactly one space. */
 export function headRest(s: string): [string, string] {
   let i = 0;
@@ -28,12 +44,7 @@ export function isEscaped(s: string, i: number): boolean {
 
 /** Index of the first `[` that is not backslash-escaped, or -1. */
 export function firstOpen(s: string, from = 0): number {
-  for (let i = from; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 92) i++;
-    else if (c === 91) return i;
-  }
-  return -1;
+  return indexUnescaped(s, '[', from);
 }
 
 /** Index of the first unescaped occurrence of needle at or after from, or -1. */
