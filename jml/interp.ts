@@ -112,21 +112,17 @@ export class Interpreter implements Ctx {
       let close = s.indexOf(']', open);
       while (esc && close >= 0 && isEscaped(s, close)) close = s.indexOf(']', close + 1);
       if (close < 0) break;
-      // Move to the last [ before close; the search also finds the next pass start.
-      let next = s.indexOf('[', open + 1);
-      for (;;) {
-        while (esc && next >= 0 && isEscaped(s, next)) next = s.indexOf('[', next + 1);
-        if (next < 0 || next > close) break;
-        open = next;
-        next = s.indexOf('[', open + 1);
-      }
+      // The innermost call opens at the last [ before close (never before open).
+      open = s.lastIndexOf('[', close);
+      while (esc && isEscaped(s, open)) open = s.lastIndexOf('[', open - 1);
       if (++this.steps > this.maxSteps) throw new BudgetError('step budget of ' + this.maxSteps + ' substitutions exceeded');
       const r = this.call(s.slice(open + 1, close));
       this.size += r.length - (close - open + 1);
       if (this.size > this.maxOutput) throw new BudgetError('output budget of ' + this.maxOutput + ' characters exceeded');
       (parts || (parts = [])).push(s.slice(seg, open), r);
       seg = close + 1;
-      open = next;
+      open = s.indexOf('[', seg);
+      while (esc && open >= 0 && isEscaped(s, open)) open = s.indexOf('[', open + 1);
     }
     if (!parts) return null;
     parts.push(s.slice(seg));

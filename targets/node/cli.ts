@@ -25,6 +25,10 @@ options:
   --bun           run the same command on Bun
   --board         run inside the QuickJS virtual board
   -w [PORT]       serve the web node and its mini-wiki (default port 1111)
+  --public-wiki   with -w: anyone may edit wiki pages (never code)
+
+commands:
+  run key [STATE_FILE...]   print this node's key (created on first use, beside the state file)
 
 exit status: 0, or 1 if any line had an error, 2 for bad usage.`;
 
@@ -36,6 +40,7 @@ export interface CliOptions {
   bun: boolean;
   board: boolean;
   web: number | null;
+  publicWiki: boolean;
   maxSteps?: number;
   maxOutput?: number;
   stateFiles: string[];
@@ -43,7 +48,7 @@ export interface CliOptions {
 }
 
 export function parseArgs(argv: string[]): CliOptions {
-  const o: CliOptions = { trace: false, quiet: false, verbose: false, help: false, bun: false, board: false, web: null, stateFiles: [] };
+  const o: CliOptions = { trace: false, quiet: false, verbose: false, help: false, bun: false, board: false, web: null, publicWiki: false, stateFiles: [] };
   const count = (flag: string, v: string | undefined): number => {
     if (v === undefined || !/^\d+$/.test(v) || +v < 1) throw new Error(flag + ' needs a positive whole number');
     return +v;
@@ -56,6 +61,7 @@ export function parseArgs(argv: string[]): CliOptions {
     else if (a === '-h' || a === '--help') o.help = true;
     else if (a === '--bun') o.bun = true;
     else if (a === '--board') o.board = true;
+    else if (a === '--public-wiki') o.publicWiki = true;
     else if (a === '--max-steps') o.maxSteps = count(a, argv[++i]);
     else if (a === '--max-output') o.maxOutput = count(a, argv[++i]);
     else if (a === '-w') o.web = /^\d+$/.test(argv[i + 1] || '') ? count(a, argv[++i]) : 1111;

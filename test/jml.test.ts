@@ -1,0 +1,208 @@
+// The language beyond the conformance cases: documented examples, budgets,
+// numbers, escapes, definitions and reflection.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { EXAMPLES, Interpreter, MagniNode } from '../runtime/index.ts';
+import { memHost } from './memhost.ts';
+
+const run = (line: string, opts: { maxSteps?: number; maxOutput?: number } = {}) => {
+  const it = new Interpreter({ host: memHost(), ...opts });
+  return it.run(line);
+};
+const out = (line: string) => run(line).output;
+
+test('every documented example gives its documented result', () => {
+  let n = 0;
+  for (const [, rows] of EXAMPLES) {
+    for (const [name, input, result] of rows) {
+      if (name === 'wget') continue; // needs a server: see the wget test
+      const got = out(input);
+      if (result.startsWith('~')) assert.ok(new RegExp(result.slice(1)).test(got), name + ': ' + JSON.stringify(got) + ' !~ ' + result);
+      else assert.is(got, result, name + ': ' + input);
+      n++;
+    }
+  }
+  assert.ok(n > 80, 'examples checked: ' + n);
+});
+
+test('the seed trace of [fac 5] with the iota macro', () => {
+  const it = new Interpreter({ host: memHost() });
+  it.run('[macro fac $n][* [iota 1 $n]][/macro]');
+  const trace: string[] = [];
+  assert.is(it.run('[fac 5]', (t) => trace.push(t)).output, '120');
+  assert.equal(trace, ['>>>[fac 5]<<<', '>>>[* [iota 1 5]]<<<', '>>>[* 1 2 3 4 5 ]<<<', '>>>120<<<']);
+});
+
+test('step budget: runaway recursion ends with an error, not a hang', () => {
+  const it = new Interpreter({ host: memHost(), maxSteps: 5000 });
+  it.run('[macro loop][loop][/macro]');
+  const r = it.run('before [loop] after');
+  assert.match(r.output, /^before %\(ERROR:step budget of 5000 substitutions exceeded\)$/);
+  assert.is(r.errors.length, 1);
+  assert.is(r.steps, 5001);
+});
+
+test('output budget: exponential growth ends with an error', () => {
+  const it = new Interpreter({ host: memHost(), maxOutput: 100000 });
+  it.run('[macro grow @x][grow @x @x][/macro]');
+  const r = it.run('[grow a]');
+  assert.match(r.output, /^%\(ERROR:output budget of 100000 characters exceeded\)$/);
+  assert.match(run('[iota 1 100000000]').output, /^%\(ERROR:iota would exceed the output budget\)$/);
+});
+
+test('deep nesting is evaluated without recursion', () => {
+  const depth = 5000;
+  const line = '[inc '.repeat(depth) + '0' + ']'.repeat(depth);
+  const r = run(line, { maxSteps: 10000 });
+  assert.is(r.output, String(depth));
+  assert.is(r.passes, depth + 0);
+});
+
+test('exact integers, C-like division, errors for zero', () => {
+  assert.is(out('[* 123456789012345678901234567890 10]'), '1234567890123456789012345678900');
+  assert.is(out('[- 1 100000000000000000000]'), '-99999999999999999999');
+  assert.is(out('[/ 7 -2] [% 7 -2] [/ -7 2]'), '-3 1 -3');
+  assert.is(out('[/ 100000000000000000000 3]'), '33333333333333333333');
+  assert.is(out('[> 100000000000000000000 99999999999999999999]'), '1');
+  assert.match(out('[/ 1 0]'), /^%\(ERROR:division by zero\)$/);
+  assert.is(out('[+ 12abc -3x +4]'), '13');
+  assert.match(out('[* [iota 1 20000]]'), /^%\(ERROR:number too large/);
+  assert.match(out('[fac 100000]'), /^%\(ERROR:/);
+});
+
+test('escapes and quoting (D6)', () => {
+  assert.is(out('a\\nb\\tc\\\\d\\[e\\]'), 'a\nb\tc\\d[e]');
+  assert.is(out('[concat a\\ b c]'), 'a bc');
+  assert.is(out('\\[upper x\\] [upper x]'), '[upper x] X');
+});
+
+test('unclosed [ stays as text with a warning; stray ] is text (D5)', () => {
+  const r = run('[upper a] [b');
+  assert.is(r.output, 'A [b');
+  assert.equal(r.warnings, ['unclosed [ kept as text']);
+  assert.is(out('a]b [upper c]]'), 'a]b C]');
+});
+
+test('definitions: several per line, text around stays, newest wins (D13)', () => {
+  const it = new Interpreter({ host: memHost() });
+  assert.is(it.run('x[macro a]A[/macro]y[macro b $q]<$q>[/macro]z [b [a]]').output, 'xyz <A>');
+  it.run('[macro a]AA[/macro]');
+  assert.is(it.run('[a]').output, 'AA');
+  assert.is(it.run('[funcs]').output, 'a b ');
+  assert.match(it.run('[macro broken $x]body').output, /^%\(ERROR:macro broken is not terminated by \[\/macro\]\)$/);
+});
+
+test('formals: longest match, @rest, missing args empty (D4, D14)', () => {
+  const it = new Interpreter({ host: memHost() });
+  it.run('[macro f $a $ab @rest]<$ab|$a|@rest>[/macro]');
+  assert.is(it.run('[f 1 2 3  4 ]').output, '<2|1|3  4 >');
+  assert.is(it.run('[f]').output, '<||>');
+});
+
+test('reflection: funcs ranges, datas, fargs, fbody, ftime', () => {
+  const it = new Interpreter({ host: memHost() });
+  it.run('[macro b1]x[/macro][macro a1 $x @y]y[/macro][data color red][data size 3]');
+  assert.is(it.run('[funcs]').output, 'b1 a1 data-color data-size ');
+  assert.is(it.run('[funcs a]').output, 'a1 ');
+  assert.is(it.run('[funcs a c]').output, 'b1 a1 ');
+  assert.is(it.run('[datas]').output, 'color size ');
+  assert.is(it.run('[fargs a1]').output, '$x @y');
+  assert.is(it.run('[ftime b1]').output, '2026-11-21T12:00:00Z');
+});
+
+test('eval sandbox allows only listed names inside its own argument (D18)', () => {
+  assert.is(out('[eval/+/inc {+ 1 {inc 2}}]'), '4');
+  assert.is(out('[eval/+ {data x y}]'), '');
+  assert.is(out('[eval/upper {upper {lower X}}]'), '');
+  assert.is(out('[eval/+ {+ 1 2}]{+ 3 4}'), '3{+ 3 4}');
+});
+
+test('encryption round trips, malformed ciphertext is an error (D17)', () => {
+  assert.is(out('[decrypt/SECRET [encrypt/SECRET hello world]]'), 'hello world');
+  assert.is(out('[decrypt [encrypt-eval {upper x}]]'), '{upper x}');
+  assert.match(out('[decrypt {zz}]'), /^%\(ERROR:/);
+  assert.match(out('[decrypt {00112233445566}]'), /^%\(ERROR:/);
+});
+
+test('wget goes through the host and its body is quoted (D19)', () => {
+  const host = { ...memHost(), wget: (url: string) => 'got ' + url + ' [data x y] \\[' };
+  const it = new Interpreter({ host });
+  assert.is(it.run('[wget http://example.test/a]').output, 'got http://example.test/a [data x y] \\[');
+  assert.is(it.macros.size, 0);
+  const failing = new Interpreter({ host: { ...memHost(), wget: () => { throw new Error('connection refused'); } } });
+  assert.match(failing.run('[wget http://127.0.0.1:9/]').output, /^%\(ERROR:wget http:\/\/127\.0\.0\.1:9\/: connection refused\)$/);
+  assert.match(out('[wget http://x/]'), /^%\(ERROR:wget is not available on this host\)$/);
+});
+
+test('state: definitions append one replayable line each and replay', () => {
+  const files = new Map<string, string>();
+  const a = new MagniNode(memHost(files), { quiet: true });
+  a.load();
+  a.evalLine('[macro sq $x][* $x $x][/macro][data who me]');
+  const log = files.get('jml.state') as string;
+  assert.is(log.split('\n').length, 3);
+  assert.match(log, /^\[macro sq \$x\]\[\* \$x \$x\]\[\/macro 1 2026-11-21T12:00:00Z local\]\n\[macro data-who\]me\[\/macro 2 /);
+  const b = new MagniNode(memHost(files, Date.UTC(2030, 0, 1)), { quiet: true });
+  b.load();
+  assert.is(b.evalLine('[sq 7] [data-who] [ftime sq]').output, '49 me 2026-11-21T12:00:00Z');
+});
+
+test('state: a line cut short by a crash is reported and skipped, the rest loads (D16)', () => {
+  const files = new Map<string, string>();
+  const a = new MagniNode(memHost(files), { quiet: true });
+  a.load();
+  a.evalLine('[macro one]1[/macro]');
+  a.evalLine('[macro two]2[/macro]');
+  a.evalLine('[macro three]3[/macro]');
+  const full = files.get('jml.state') as string;
+  // a crash in the middle of writing the second line, then a restart that appends more
+  const cut = full.indexOf('[macro two]') + 14;
+  files.set('jml.state', full.slice(0, cut));
+  const b = new MagniNode(memHost(files), { quiet: true });
+  b.load();
+  assert.ok(b.host === b.host);
+  assert.equal((b.host as ReturnType<typeof memHost>).logs, ['%(ERROR:jml.state:2: line cut short (no newline), skipped)']);
+  assert.is(b.evalLine('[one]').output, '1');
+  b.evalLine('[macro four]4[/macro]');
+  const c = new MagniNode(memHost(files), { quiet: true });
+  c.load();
+  assert.is(c.evalLine('[one] [four] [funcs]').output, '1 4 one four ');
+  assert.equal((c.host as ReturnType<typeof memHost>).logs.length, 1);
+  assert.match((c.host as ReturnType<typeof memHost>).logs[0], /^%\(ERROR:jml\.state:2: macro two is not terminated/);
+});
+
+test('state: files load in order and the last one receives definitions', () => {
+  const files = new Map([
+    ['lib.state', '[macro greet $x]hello $x[/macro]\n'],
+    ['mine.state', '[macro greet $x]hi $x[/macro]\n'],
+  ]);
+  const n = new MagniNode(memHost(files), { stateFiles: ['lib.state', 'mine.state'], quiet: true });
+  n.load();
+  assert.is(n.evalLine('[greet bob]').output, 'hi bob');
+  n.evalLine('[data k v]');
+  assert.is(files.get('lib.state'), '[macro greet $x]hello $x[/macro]\n');
+  assert.match(files.get('mine.state') as string, /\[macro data-k\]v\[\/macro /);
+});
+
+test('an encrypted program defines code through decrypt-eval, and it persists', () => {
+  const files = new Map<string, string>();
+  const n = new MagniNode(memHost(files), { quiet: true });
+  n.load();
+  const cipher = n.evalLine('[encrypt-eval/K3Y {macro up2 $x}{upper $x}{upper $x}{/macro}]').output;
+  assert.is(n.interp.macros.size, 0);
+  n.evalLine('[decrypt-eval/K3Y ' + cipher + ']');
+  const again = new MagniNode(memHost(files), { quiet: true });
+  again.load();
+  assert.is(again.evalLine('[up2 ab]').output, 'ABAB');
+});
+
+test('help lists builtins by group and the user functions', () => {
+  const it = new Interpreter({ host: memHost() });
+  it.run('[macro mine]x[/macro]');
+  const h = it.run('[help]').output;
+  assert.match(h, /^math: \+ \* - \/ % inc dec/);
+  assert.match(h, /\nstrings: after before/);
+  assert.match(h, /\nuser: mine$/);
+});
+
+test.run();
