@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeSync } from 'node:fs';
+import { existsSync, writeSync } from 'node:fs';
 import { MagniNode, type LineResult } from '../../runtime/index.ts';
 import { nodeHost } from './host.ts';
 
@@ -82,11 +82,18 @@ interface Engine {
 
 const err = (line: string) => writeSync(2, line + '\n');
 
+/** The repository root, whether this runs from source or from dist/cli.mjs. */
+function root(): string {
+  let d = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(d, 'package.json')) && dirname(d) !== d) d = dirname(d);
+  return d;
+}
+
 async function engine(o: CliOptions): Promise<Engine> {
   const opts = { stateFiles: o.stateFiles, maxSteps: o.maxSteps, maxOutput: o.maxOutput, quiet: o.quiet };
   if (o.board) {
     const { Board } = await import('../quickjs/board.ts');
-    const board = await Board.create({ ...opts, log: err });
+    const board = await Board.create({ ...opts, log: err, bundlePath: join(root(), 'dist', 'board.js') });
     return {
       evalLine(line, trace) {
         const r = board.evalLine(line, !!trace);
@@ -107,9 +114,8 @@ async function engine(o: CliOptions): Promise<Engine> {
 
 /** Re-run this same command on Bun, from the bun npm package. */
 function onBun(argv: string[]): number {
-  const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-  const bun = join(root, 'node_modules', '.bin', 'bun');
-  const r = spawnSync(bun, [join(root, 'dist', 'cli.mjs'), ...argv.filter((a) => a !== '--bun')], { stdio: 'inherit' });
+  const bun = join(root(), 'node_modules', '.bin', 'bun');
+  const r = spawnSync(bun, [join(root(), 'dist', 'cli.mjs'), ...argv.filter((a) => a !== '--bun')], { stdio: 'inherit' });
   if (r.error) {
     err('run: cannot start Bun (' + bun + '): ' + r.error.message);
     return 2;

@@ -1,0 +1,140 @@
+// The `run` command as a user runs it: a real process, stdin, stdout,
+// stderr, exit status and state files in a temporary directory.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const RUN = join(ROOT, 'run');
+const dirs: string[] = [];
+
+function tmp(): string {
+  const d = mkdtempSync(join(tmpdir(), 'magni-cli-'));
+  dirs.push(d);
+  return d;
+}
+
+function run(args: string[], input: string, cwd = tmp()) {
+  // Always through node: the same `./run` a user types, whatever runs the tests.
+  const r = spawnSync('node', [RUN, ...args], { cwd, input, encoding: 'utf8', timeout: 60000 });
+  return { out: r.stdout, err: r.stderr, code: r.status, cwd };
+}
+
+test('echo "[fac 5]" | run -t prints 120 and traces every pass', () => {
+  const r = run(['-t'], '[fac 5]\n');
+  assert.is(r.out, '120\n');
+  assert.equal(r.err.split('\n').filter((l) => l.startsWith('>>>')), ['>>>[fac 5]<<<', '>>>120<<<']);
+  assert.is(r.code, 0);
+});
+
+test('batch: one output line per line that produced output', () => {
+  const r = run(['-q'], '[+ 1 2]\n[macro sq $x][* $x $x][/macro]\n[sq 12]\n\nplain text\n');
+  assert.is(r.out, '3\n144\nplain text\n');
+  assert.is(r.err, '');
+});
+
+test('definitions persist in ./jml.state and are reported unless -q', () => {
+  const d = tmp();
+  const a = run([], '[macro sq $x][* $x $x][/macro]\n', d);
+  assert.match(a.err, /\[appended sq to jml\.state\]/);
+  assert.match(readFileSync(join(d, 'jml.state'), 'utf8'), /^\[macro sq \$x\]\[\* \$x \$x\]\[\/macro 1 \d{4}-\d\d-\d\dT[\d:]{8}Z local\]\n$/);
+  const b = run(['-q'], '[sq 9]\n', d);
+  assert.is(b.out, '81\n');
+});
+
+test('state files load in order; the last one receives new definitions', () => {
+  const d = tmp();
+  writeFileSync(join(d, 'lib.state'), '[macro hi $x]hello $x[/macro]\n');
+  const r = run(['-q', 'lib.state', 'mine.state'], '[hi you]\n[data k v]\n', d);
+  assert.is(r.out, 'hello you\nv\n');
+  assert.is(readFileSync(join(d, 'lib.state'), 'utf8'), '[macro hi $x]hello $x[/macro]\n');
+  assert.match(readFileSync(join(d, 'mine.state'), 'utf8'), /^\[macro data-k\]v\[\/macro /);
+});
+
+test('a state file cut mid-line: reported, skipped, everything else loads', () => {
+  const d = tmp();
+  run(['-q'], '[macro a]A[/macro]\n[macro b]B[/macro]\n', d);
+  const full = readFileSync(join(d, 'jml.state'), 'utf8');
+  writeFileSync(join(d, 'jml.state'), full.slice(0, full.length - 10));
+  const r = run(['-q'], '[a][b]\n[macro c]C[/macro]\n', d);
+  assert.match(r.err, /jml\.state:2: line cut short \(no newline\), skipped/);
+  assert.is(r.out, 'A%(FAIL:b)\n');
+  const again = run(['-q'], '[a][c]\n', d);
+  assert.is(again.out, 'AC\n');
+});
+
+test('-v reports time and reductions per line', () => {
+  const r = run(['-v', '-q'], '[+ [map inc 1 2 3]]\n');
+  assert.match(r.err, /^% line 1: \d+\.\d\d ms, 5 reductions, 3 passes$/m);
+});
+
+test('exit status 1 when a line had an error, and the error is on stderr', () => {
+  const r = run(['-q'], '[/ 1 0]\n[+ 1 1]\n');
+  assert.is(r.out, '%(ERROR:division by zero)\n2\n');
+  assert.match(r.err, /^%\(ERROR:division by zero\)$/m);
+  assert.is(r.code, 1);
+});
+
+test('--max-steps bounds runaway recursion; the next line still runs', () => {
+  const r = run(['-q', '--max-steps', '100'], '[macro loop][loop][/macro]\n[loop]\n[+ 2 2]\n');
+  assert.is(r.out, '%(ERROR:step budget of 100 substitutions exceeded)\n4\n');
+  assert.is(r.code, 1);
+});
+
+test('-h prints help; a bad option is a usage error', () => {
+  const h = run(['-h'], '');
+  assert.match(h.out, /^usage: run \[options\]/);
+  assert.match(h.out, /--board/);
+  assert.is(h.code, 0);
+  const bad = run(['--frobnicate'], '');
+  assert.match(bad.err, /run: unknown option --frobnicate/);
+  assert.is(bad.code, 2);
+  const badNum = run(['--max-steps', 'many'], '');
+  assert.match(badNum.err, /--max-steps needs a positive whole number/);
+  assert.is(badNum.code, 2);
+});
+
+// The same lines through every engine must give the same bytes.
+const SAME = [
+  '[macro fib $n][[if [< $n 2] identity fib2] $n][/macro]',
+  '[macro fib2 $n][+ [fib [- $n 1]] [fib [- $n 2]]][/macro]',
+  '[fib 12] [fac 20] [upper åäö] [bytes åäö]',
+  '[encrypt FOOBAR] [content-hash star] [decrypt-eval [encrypt-eval {+ 3 4}]]',
+  '[match-do identity ((a)n) banana] [substr -2 -2 abcXzy]',
+  '[xyz 1] [[+ 1 2]',
+  '[% 7 0]',
+];
+
+for (const engine of ['--bun', '--board']) {
+  test(`${engine} gives the same output, trace, state and exit status as Node`, () => {
+    const input = SAME.join('\n') + '\n';
+    const a = run(['-t', '-q'], input);
+    const b = run([engine, '-t', '-q'], input);
+    assert.is(b.out, a.out);
+    assert.equal(b.err.split('\n').filter((l) => l.startsWith('>>>')), a.err.split('\n').filter((l) => l.startsWith('>>>')));
+    assert.is(b.code, a.code);
+    assert.is(b.code, 1);
+    const strip = (s: string) => s.replace(/ \d{4}-\d\d-\d\dT[\d:]{8}Z /g, ' T ');
+    assert.is(strip(readFileSync(join(b.cwd, 'jml.state'), 'utf8')), strip(readFileSync(join(a.cwd, 'jml.state'), 'utf8')));
+    // and the state written by one engine loads in the other
+    assert.is(run(['-q'], '[fib 10]\n', b.cwd).out, '55\n');
+  });
+}
+
+test('--board -v reports the QuickJS heap', () => {
+  const r = run(['--board', '-v', '-q'], '[fac 10]\n');
+  assert.is(r.out, '3628800\n');
+  assert.match(r.err, /^quickjs heap: load \d+ bytes, peak \d+ bytes$/m);
+  const [, load, peak] = r.err.match(/load (\d+) bytes, peak (\d+)/) as RegExpMatchArray;
+  assert.ok(+load > 0 && +peak >= +load, `load ${load}, peak ${peak}`);
+});
+
+test.after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+test.run();
