@@ -3,3 +3,4 @@ export * from '../jml/index.ts';
 export type { Host } from './host.ts';
 export { MagniNode, type NodeOptions, type LineResult } from './magni.ts';
 export { readStateLines, appendStateLine, type StateLine } from './state.ts';
+export * from './web/index.ts';

@@ -1,0 +1,111 @@
+// esbuild: the dist/ bundles, their sizes, and the budgets of DESIGN.md.
+//   node build.mjs [--quiet] [--no-heap]
+// --quiet prints only failures; --no-heap skips the QuickJS heap measurement.
+// Exits 1 when a bundle fails to build, a budget is exceeded or the standard
+// workload gives a wrong answer (its heap numbers would then mean nothing).
+import * as esbuild from 'esbuild';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const ROOT = dirname(fileURLToPath(import.meta.url));
+const KiB = 1024;
+
+export const BUDGET = { coreBytes: 64 * KiB, heapLoad: 256 * KiB, heapPeak: 512 * KiB };
+
+const neutral = { bundle: true, minify: true, target: 'es2020', platform: 'neutral', legalComments: 'none' };
+
+/** esbuild options per bundle; paths relative to the repo root (absWorkingDir). */
+export const BUNDLES = {
+  'dist/core.js': { ...neutral, entryPoints: ['runtime/index.ts'], format: 'esm' },
+  'dist/board.js': { ...neutral, entryPoints: ['targets/quickjs/entry.ts'], format: 'iife' },
+  'dist/cli.mjs': { entryPoints: ['targets/node/main.ts'], bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external' },
+};
+
+/** Build one bundle (to dist/ or to outfile), from the repo root. */
+export function buildBundle(name, outfile = join(ROOT, name)) {
+  return esbuild.build({ ...BUNDLES[name], absWorkingDir: ROOT, outfile, logLevel: 'silent' });
+}
+
+// The standard workload: after load on an empty state, these lines, each with the output it must give.
+const TEXT_1K = Array.from({ length: 128 }, (_, i) => 'w' + String(i).padStart(6, '0')).join(' ');
+export const WORKLOAD = [
+  ['[fac 20]', '2432902008176640000'],
+  ['[macro fib $n][[if [< $n 2] identity fib2] $n][/macro]', ''],
+  ['[macro fib2 $n][+ [fib [- $n 1]] [fib [- $n 2]]][/macro]', ''],
+  ['[fib 15]', '610'],
+  ['[+ [iota 1 1000]]', '500500'],
+  [`[decrypt [encrypt ${TEXT_1K}]]`, TEXT_1K],
+];
+
+/** Heap after load and peak over the workload, on a fresh virtual board with its state in a temp dir. */
+export async function measureHeap(bundlePath = join(ROOT, 'dist/board.js')) {
+  const { tsImport } = await import('tsx/esm/api');
+  const { Board } = await tsImport(pathToFileURL(join(ROOT, 'targets/quickjs/board.ts')).href, import.meta.url);
+  const dir = mkdtempSync(join(tmpdir(), 'magni-build-'));
+  const wrong = [];
+  try {
+    const board = await Board.create({ stateFiles: [join(dir, 'workload.state')], bundlePath, quiet: true, log: () => {} });
+    try {
+      for (const [line, want] of WORKLOAD) {
+        const r = board.evalLine(line, false);
+        if (r.output !== want || r.errors.length)
+          wrong.push(`workload line ${short(line)} gave ${short(r.output)}${r.errors.length ? ' (' + r.errors.join('; ') + ')' : ''}, expected ${short(want)}`);
+      }
+      return { ...board.heap(), wrong };
+    } finally {
+      board.dispose();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const short = (s) => JSON.stringify(s.length > 60 ? s.slice(0, 57) + '...' : s);
+const num = (n) => n.toLocaleString('en-US');
+
+async function main(argv) {
+  const quiet = argv.includes('--quiet');
+  const heap = !argv.includes('--no-heap');
+  const failures = [];
+  const rows = [];
+
+  const built = await Promise.allSettled(Object.keys(BUNDLES).map((name) => buildBundle(name)));
+  Object.keys(BUNDLES).forEach((name, i) => {
+    const b = built[i];
+    if (b.status === 'rejected') {
+      const errs = b.reason?.errors?.map((e) => (e.location ? `${e.location.file}:${e.location.line}: ` : '') + e.text);
+      failures.push(`${name}: build failed: ${errs?.join('; ') || b.reason?.message || b.reason}`);
+      return;
+    }
+    const code = readFileSync(join(ROOT, name));
+    const budget = name === 'dist/core.js' ? BUDGET.coreBytes : undefined;
+    rows.push([name, num(code.length), num(gzipSync(code, { level: 9 }).length), budget ? num(budget) : '']);
+    if (budget && code.length > budget) failures.push(`${name} is ${num(code.length)} bytes, over the ${budget / KiB} KiB budget`);
+  });
+
+  if (heap && built[Object.keys(BUNDLES).indexOf('dist/board.js')].status === 'fulfilled') {
+    try {
+      const h = await measureHeap();
+      rows.push(['QuickJS heap after load', num(h.load), '', num(BUDGET.heapLoad)]);
+      rows.push(['QuickJS heap peak (workload)', num(h.peak), '', num(BUDGET.heapPeak)]);
+      if (h.load > BUDGET.heapLoad) failures.push(`QuickJS heap after load is ${num(h.load)} bytes, over the ${BUDGET.heapLoad / KiB} KiB budget`);
+      if (h.peak > BUDGET.heapPeak) failures.push(`QuickJS heap peak is ${num(h.peak)} bytes, over the ${BUDGET.heapPeak / KiB} KiB budget`);
+      failures.push(...h.wrong);
+    } catch (e) {
+      failures.push(`QuickJS heap measurement failed: ${e?.message ?? e}`);
+    }
+  }
+
+  if (!quiet) {
+    const table = [['', 'bytes', 'gzip', 'budget'], ...rows];
+    const w = table[0].map((_, c) => Math.max(...table.map((r) => r[c].length)));
+    for (const r of table) console.log(r.map((cell, c) => (c ? cell.padStart(w[c]) : cell.padEnd(w[c]))).join('  ').trimEnd());
+  }
+  for (const f of failures) console.error('build: ' + f);
+  return failures.length ? 1 : 0;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) process.exitCode = await main(process.argv.slice(2));

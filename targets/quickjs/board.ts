@@ -1,0 +1,385 @@
+// The virtual board: dist/board.js running inside QuickJS on Node or Bun,
+// with the firmware's host ABI (firmware-shims/quickjs-host.ts) backed by
+// node:fs and node:crypto, so the device build is exercised and its heap
+// measured without a device.
+//
+// QuickJS variant: RELEASE_SYNC, the one getQuickJS() uses
+// (@jitl/quickjs-wasmfile-release-sync): bellard/quickjs, release build, sync
+// (no asyncify), wasm32, so pointers and heap numbers match a 32-bit MCU.
+// Each VM instantiates it with its own capped wasm memory (a few ms).
+import { newQuickJSWASMModuleFromVariant, newVariant, RELEASE_SYNC, type QuickJSContext, type QuickJSHandle } from 'quickjs-emscripten';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { QuickJSHostABI } from '../../firmware-shims/quickjs-host.ts';
+import type { LineResult } from '../../runtime/index.ts';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const PAGE = 64 * KiB;
+const INITIAL_MEMORY = 16 * MiB; // what the variant's emscripten build starts with
+
+export interface VmOptions {
+  /**
+   * Cap on the VM's whole wasm memory (QuickJS heap, C stack, static data), in
+   * bytes, at least 16 MiB: past it allocations fail and the script gets an
+   * out-of-memory error. (QuickJS's own JS_SetMemoryLimit is no byte cap in
+   * this build: emscripten has no malloc_usable_size, so it counts ~8 bytes
+   * an allocation; and without a cap the wasm memory grows to 2 GiB.)
+   */
+  memoryLimit?: number;
+  /**
+   * Cap on the interpreter's C stack, in bytes. QuickJS measures its 5 MiB
+   * emscripten stack, but the wasm frames also use the host's native stack
+   * (~1 MB on Node): past that V8 aborts the wasm call and the board is dead,
+   * so keep this well below it (QuickJS's own default is 1 MiB).
+   */
+  maxStackSize?: number;
+  /** Wall-clock limit of one call into the VM (evaluating, a line, a job batch, a timer), in ms. */
+  timeoutMs?: number;
+  /** Sample the heap every Nth interrupt poll (QuickJS polls about every 10k operations); 0: never. */
+  sampleEvery?: number;
+  /** host.log: one diagnostic line (default: stderr). */
+  log?: (line: string) => void;
+  /** host.write: raw console text (default: stdout). */
+  write?: (text: string) => void;
+}
+
+const DEFAULTS = { memoryLimit: 64 * MiB, maxStackSize: 256 * KiB, timeoutMs: 10_000, sampleEvery: 1 };
+
+/** The VM failed in a way the script could not handle: timeout, out of memory, stack overflow, a crash. */
+export class BoardError extends Error {}
+
+/** The firmware's host functions, backed by the machine running the board. */
+export function nodeHostABI(opts: Pick<VmOptions, 'log' | 'write'> = {}): QuickJSHostABI {
+  return {
+    now: () => Date.now(),
+    randomHex: (n) => randomBytes(n).toString('hex'),
+    log: opts.log ?? ((line) => void process.stderr.write(line + '\n')),
+    write: opts.write ?? ((text) => void process.stdout.write(text)),
+    readText(path) {
+      try {
+        return readFileSync(path, 'utf8');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw e;
+      }
+    },
+    appendText(path, text) {
+      const fd = openSync(path, 'a');
+      try {
+        writeSync(fd, text);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    },
+    wget(url) {
+      // A device's wget blocks; a child process gives Node's async fetch the same shape.
+      const script =
+        'fetch(process.argv.at(-1)).then(async r=>{if(!r.ok)throw new Error("HTTP "+r.status+" "+r.statusText);' +
+        'process.stdout.write(await r.text())}).catch(e=>{process.stderr.write(String(e.cause?.message||e.message));process.exit(1)})';
+      try {
+        return execFileSync(process.execPath, ['-e', script, url], { encoding: 'utf8', timeout: 30_000, stdio: 'pipe' });
+      } catch (e) {
+        throw new Error('wget ' + url + ': ' + (String((e as { stderr?: string }).stderr || '').trim() || (e as Error).message));
+      }
+    },
+  };
+}
+
+/** One QuickJS runtime and context with the host ABI registered, heap sampling and limits. */
+export class QuickJSVm {
+  /** Largest memory_used_size sampled so far, in bytes. */
+  peak = 0;
+  private deadline = Infinity;
+  private polls = 0;
+  private crashed?: string;
+
+  private constructor(
+    readonly ctx: QuickJSContext,
+    private readonly opts: typeof DEFAULTS,
+  ) {}
+
+  static async create(opts: VmOptions = {}, host: QuickJSHostABI = nodeHostABI(opts)): Promise<QuickJSVm> {
+    const o = { ...DEFAULTS, ...definedOnly(opts) };
+    o.memoryLimit = Math.max(INITIAL_MEMORY, Math.ceil(o.memoryLimit / PAGE) * PAGE);
+    const { Memory } = (globalThis as any).WebAssembly; // not in the ES2020 lib
+    const wasmMemory = new Memory({ initial: INITIAL_MEMORY / PAGE, maximum: o.memoryLimit / PAGE });
+    // emscripten's own messages: an abort also comes back as the exception handled in guard().
+    const log = opts.log ?? ((line: string) => void process.stderr.write(line + '\n'));
+    const emscriptenModule = { print: log, printErr: (line: string) => /^Aborted\(/.test(line) || log(line) };
+    const quickjs = await newQuickJSWASMModuleFromVariant(newVariant(RELEASE_SYNC, { wasmMemory, emscriptenModule: emscriptenModule as {} }));
+    // The module's newContext() makes this context the runtime's "system"
+    // context, so computeMemoryUsage() allocates its result here instead of
+    // creating a second context that would inflate every sample.
+    const ctx = quickjs.newContext();
+    const vm = new QuickJSVm(ctx, o);
+    const rt = ctx.runtime;
+    rt.setMaxStackSize(o.maxStackSize);
+    rt.setInterruptHandler(() => {
+      if (o.sampleEvery && ++vm.polls % o.sampleEvery === 0) vm.sample();
+      return Date.now() > vm.deadline;
+    });
+    vm.registerHost(host);
+    vm.sample();
+    return vm;
+  }
+
+  private registerHost(host: QuickJSHostABI): void {
+    const { ctx } = this;
+    const obj = ctx.newObject();
+    for (const [name, fn] of Object.entries(host) as [string, (...a: unknown[]) => unknown][]) {
+      if (typeof fn !== 'function') continue;
+      const f = ctx.newFunction(name, (...args) => {
+        this.sample();
+        const r = fn(...args.map((a) => ctx.dump(a)));
+        return r === undefined ? undefined : r === null ? ctx.null : typeof r === 'number' ? ctx.newNumber(r) : ctx.newString(String(r));
+      });
+      ctx.setProp(obj, name, f);
+      f.dispose();
+    }
+    ctx.setProp(ctx.global, '__magni_host', obj);
+    obj.dispose();
+  }
+
+  /** QuickJS heap now (computeMemoryUsage().memory_used_size), folded into peak. */
+  sample(): number {
+    const { ctx } = this;
+    if (this.crashed) return 0;
+    let used = 0;
+    try {
+      const usage = ctx.runtime.computeMemoryUsage();
+      used = ctx.getProp(usage, 'memory_used_size').consume((h) => ctx.getNumber(h));
+      usage.dispose();
+    } catch {
+      return 0; // at the memory limit even the report cannot be allocated; the script sees the OOM
+    }
+    if (used > this.peak) this.peak = used;
+    return used;
+  }
+
+  /** Evaluate a classic script; returns its completion value (dumped to a Node value). */
+  evalScript(code: string, filename = 'script.js'): unknown {
+    return this.guard(() => this.ctx.evalCode(code, filename, { type: 'global' }));
+  }
+
+  /** Call a global function by dotted path (e.g. 'magni.evalLine') with primitive arguments. */
+  call(path: string, ...args: (string | number | boolean)[]): unknown {
+    const { ctx } = this;
+    const keys = path.split('.');
+    const fnName = keys.pop()!;
+    let self: QuickJSHandle = ctx.global.dup();
+    try {
+      for (const k of keys) {
+        const next = ctx.getProp(self, k);
+        self.dispose();
+        self = next;
+      }
+      const fn = ctx.getProp(self, fnName);
+      try {
+        if (ctx.typeof(fn) !== 'function') throw new BoardError(path + ' is not a function');
+        const owned: QuickJSHandle[] = [];
+        const handles = args.map((a) =>
+          typeof a === 'boolean' ? (a ? ctx.true : ctx.false) : owned[owned.push(typeof a === 'string' ? ctx.newString(a) : ctx.newNumber(a)) - 1],
+        );
+        try {
+          return this.guard(() => ctx.callFunction(fn, self, handles));
+        } finally {
+          for (const h of owned) h.dispose();
+        }
+      } finally {
+        fn.dispose();
+      }
+    } finally {
+      self.dispose();
+    }
+  }
+
+  /** Whether a global of that name is a function (used for the timer protocol). */
+  hasFunction(name: string): boolean {
+    return this.ctx.getProp(this.ctx.global, name).consume((h) => this.ctx.typeof(h) === 'function');
+  }
+
+  /** Run pending promise jobs until none is left. */
+  runJobs(): void {
+    const rt = this.ctx.runtime;
+    while (rt.hasPendingJob()) {
+      this.guard(() => {
+        const r = rt.executePendingJobs(-1);
+        return r.error ? { error: r.error } : {};
+      });
+    }
+  }
+
+  /**
+   * Run the script to quiescence: promise jobs, then emulated timers. The
+   * script's own setTimeout shim keeps the queue; the board drives it through
+   * `__board_nextTimer()` (ms until the earliest timer is due, -1 when none)
+   * and `__board_runTimer()` (run the earliest), sleeping for real in between.
+   */
+  async settle(): Promise<void> {
+    for (;;) {
+      this.runJobs();
+      if (!this.hasFunction('__board_nextTimer')) return;
+      const wait = this.call('__board_nextTimer') as number;
+      if (wait < 0) return;
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      this.call('__board_runTimer');
+    }
+  }
+
+  /** Run fn under the deadline; turn a QuickJS exception or a wasm crash into a BoardError. */
+  private guard(fn: () => { value?: QuickJSHandle; error?: QuickJSHandle }): unknown {
+    if (this.crashed) throw new BoardError('board is dead after an earlier crash: ' + this.crashed);
+    this.deadline = Date.now() + this.opts.timeoutMs;
+    let r: { value?: QuickJSHandle; error?: QuickJSHandle };
+    try {
+      r = fn();
+    } catch (e) {
+      if (e instanceof BoardError) throw e;
+      this.crashed = 'QuickJS crashed: ' + ((e as Error)?.message ?? String(e));
+      throw new BoardError(this.crashed);
+    } finally {
+      this.deadline = Infinity;
+    }
+    if (r.error) throw new BoardError(this.describe(r.error));
+    const h = r.value;
+    try {
+      return h && this.ctx.dump(h);
+    } finally {
+      if (h?.alive) h.dispose(); // dump() may already have consumed it (a promise)
+    }
+  }
+
+  private describe(err: QuickJSHandle): string {
+    let e: any;
+    try {
+      e = err.consume((h) => this.ctx.dump(h));
+    } catch {
+      e = { message: 'out of memory' };
+    }
+    const msg = e && typeof e === 'object' ? String(e.message ?? JSON.stringify(e)) : String(e);
+    const { memoryLimit, maxStackSize, timeoutMs } = this.opts;
+    if (/interrupted/.test(msg)) return `timed out: a call into QuickJS ran longer than ${timeoutMs} ms`;
+    if (/out of memory/i.test(msg) || e === null) return `out of memory: the board's memory is capped at ${memoryLimit / MiB} MiB`;
+    if (/stack overflow|call stack/i.test(msg)) return `stack overflow: QuickJS stack limit is ${maxStackSize / KiB} KiB`;
+    const stack = e && typeof e === 'object' && typeof e.stack === 'string' ? '\n' + e.stack.trimEnd() : '';
+    return (e?.name ? e.name + ': ' : '') + msg + stack;
+  }
+
+  dispose(): void {
+    // A runtime left mid-call by a crash cannot be freed: leave it to the
+    // garbage collector with its wasm instance, which no other VM shares.
+    if (!this.ctx.alive || this.crashed) return;
+    try {
+      this.ctx.dispose(); // also disposes its runtime
+    } catch {
+      // QuickJS 2025-09-13 leaks objects when a GC runs inside a promise job
+      // (reproduced without Magni) and then aborts on its leak assertion in
+      // JS_FreeRuntime. Harmless here: the instance is dropped all the same.
+    }
+  }
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export const DEFAULT_BUNDLE = fileURLToPath(new URL('../../dist/board.js', import.meta.url));
+
+export interface BoardOptions extends VmOptions {
+  stateFiles: string[];
+  maxSteps?: number;
+  maxOutput?: number;
+  quiet?: boolean;
+  /** Default: dist/board.js (npm run build). */
+  bundlePath?: string;
+}
+
+export type BoardLineResult = LineResult & { trace: string[] };
+
+/** A Magni node on the virtual board: dist/board.js loaded, state replayed. */
+export class Board {
+  private loadHeap = 0;
+  private constructor(private readonly vm: QuickJSVm) {}
+
+  static async create(opts: BoardOptions): Promise<Board> {
+    const { stateFiles, maxSteps, maxOutput, quiet, bundlePath = DEFAULT_BUNDLE, ...vmOpts } = opts;
+    let code: string;
+    try {
+      code = readFileSync(bundlePath, 'utf8');
+    } catch {
+      throw new Error(`cannot read the board bundle ${bundlePath}: run npm run build`);
+    }
+    const vm = await QuickJSVm.create(vmOpts);
+    try {
+      vm.evalScript(code, 'board.js');
+      vm.call('magni.load', JSON.stringify({ stateFiles, maxSteps, maxOutput, quiet }));
+      vm.runJobs();
+    } catch (e) {
+      vm.dispose();
+      throw e;
+    }
+    const board = new Board(vm);
+    board.loadHeap = vm.sample();
+    return board;
+  }
+
+  /** One line through the node. Failures of the VM itself come back as an %(ERROR:...) result. */
+  evalLine(line: string, trace: boolean): BoardLineResult {
+    let r: BoardLineResult;
+    try {
+      r = JSON.parse(this.vm.call('magni.evalLine', line, trace) as string);
+      this.vm.runJobs();
+    } catch (e) {
+      if (!(e instanceof BoardError)) throw e;
+      r = { output: '%(ERROR:' + e.message + ')', errors: [e.message], warnings: [], steps: 0, passes: 0, trace: [] };
+    }
+    this.vm.sample();
+    return r;
+  }
+
+  /** QuickJS heap in bytes: right after load, and the largest sample since the board was created. */
+  heap(): { load: number; peak: number } {
+    return { load: this.loadHeap, peak: this.vm.peak };
+  }
+
+  dispose(): void {
+    this.vm.dispose();
+  }
+}
+
+export interface RunScriptResult {
+  /** The value of the `result` expression once the script settled or failed (undefined without one). */
+  value: unknown;
+  /** Set when the script threw, timed out, ran out of memory or crashed. */
+  error?: string;
+  heap: { peak: number };
+}
+
+/**
+ * Run a classic script (e.g. a bundled test suite) on a fresh board until it
+ * settles, then evaluate `result` (a JS expression) to read what it left,
+ * also after a failure, so partial results survive.
+ */
+export async function runScript(code: string, opts: VmOptions & { filename?: string; result?: string } = {}): Promise<RunScriptResult> {
+  const { filename, result, ...vmOpts } = opts;
+  const vm = await QuickJSVm.create(vmOpts);
+  const read = () => (result ? vm.evalScript(result, 'result.js') : undefined);
+  try {
+    vm.evalScript(code, filename);
+    await vm.settle();
+    return { value: read(), heap: { peak: vm.peak } };
+  } catch (e) {
+    if (!(e instanceof BoardError)) throw e;
+    let value: unknown;
+    try {
+      value = read();
+    } catch {}
+    return { value, error: e.message, heap: { peak: vm.peak } };
+  } finally {
+    vm.dispose();
+  }
+}

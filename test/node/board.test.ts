@@ -1,0 +1,127 @@
+// The virtual board runs the device bundle inside QuickJS and must answer as
+// the core does in-process; a runaway line is an %(ERROR:...) result, never a crash.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MagniNode, type Host } from '../../runtime/index.ts';
+import { Board, BoardError, QuickJSVm, type BoardOptions } from '../../targets/quickjs/board.ts';
+
+// build.mjs (plain JS) holds the one definition of the dist/board.js bundle.
+const { buildBundle } = (await import('../../build.mjs' as string)) as { buildBundle(name: string, outfile?: string): Promise<unknown> };
+
+const dir = mkdtempSync(join(tmpdir(), 'magni-board-test-'));
+// A fresh bundle of the current sources, so the test never runs a stale dist/.
+const bundlePath = join(dir, 'board.js');
+const built = buildBundle('dist/board.js', bundlePath);
+
+let n = 0;
+const stateFile = () => join(dir, `s${++n}.state`);
+const logs: string[] = [];
+const log = (line: string) => void logs.push(line);
+
+async function board(opts: Partial<BoardOptions> = {}): Promise<Board> {
+  await built;
+  return Board.create({ stateFiles: [stateFile()], bundlePath, log, ...opts });
+}
+
+function inProcessNode(file: string): MagniNode {
+  const host: Host = {
+    now: () => Date.now(),
+    randomBytes: (k) => new Uint8Array(randomBytes(k)),
+    log,
+    readText: (p) => {
+      try {
+        return readFileSync(p, 'utf8');
+      } catch {
+        return null;
+      }
+    },
+    appendText: (p, t) => appendFileSync(p, t),
+  };
+  const node = new MagniNode(host, { stateFiles: [file] });
+  node.load();
+  return node;
+}
+
+const LINES = [
+  '[+ 1 2]',
+  '[fac 20]',
+  '[macro twice $x][+ $x $x][/macro]',
+  '[twice 21]',
+  '[+ [iota 1 100]]',
+  '[upper héllo wörld ✓]',
+  '[decrypt [encrypt the quick brown fox]]',
+  '[nosuchfunction 1 2]',
+  '[+ 1',
+];
+
+test('the board answers as the core does in-process, traces included', async () => {
+  const b = await board();
+  const node = inProcessNode(stateFile());
+  try {
+    for (const line of LINES) {
+      const trace: string[] = [];
+      const want = { ...node.evalLine(line, { trace: (l) => void trace.push(l) }), trace };
+      assert.equal(b.evalLine(line, true), want, line);
+    }
+  } finally {
+    b.dispose();
+  }
+});
+
+test('a definition persists in the state file and a fresh board sees it', async () => {
+  const file = stateFile();
+  const first = await board({ stateFiles: [file] });
+  assert.is(first.evalLine('[macro greet $who]hello $who[/macro]', false).errors.length, 0);
+  first.dispose();
+  assert.match(readFileSync(file, 'utf8'), '[macro greet $who]hello $who');
+  const second = await board({ stateFiles: [file] });
+  assert.is(second.evalLine('[greet world]', false).output, 'hello world');
+  second.dispose();
+});
+
+test('heap numbers are measured', async () => {
+  const b = await board();
+  b.evalLine('[+ [iota 1 1000]]', false);
+  const h = b.heap();
+  b.dispose();
+  assert.ok(h.load > 0, 'heap after load ' + h.load);
+  assert.ok(h.peak >= h.load, `peak ${h.peak} >= load ${h.load}`);
+});
+
+test('a runaway line hits the step budget, and the board goes on', async () => {
+  const b = await board({ maxSteps: 20_000 });
+  b.evalLine('[macro loop][loop][/macro]', false);
+  const r = b.evalLine('[loop]', false);
+  assert.ok(r.output.startsWith('%(ERROR:'), r.output);
+  assert.ok(r.errors.length > 0);
+  assert.is(b.evalLine('[+ 1 1]', false).output, '2');
+  b.dispose();
+});
+
+test('a line that outruns the board time limit is an %(ERROR:...) result, and the board goes on', async () => {
+  const b = await board({ maxSteps: 1e12, timeoutMs: 1000 });
+  b.evalLine('[macro loop][loop][/macro]', false);
+  const r = b.evalLine('[loop]', false);
+  assert.match(r.output, /^%\(ERROR:timed out/);
+  assert.is(b.evalLine('[+ 2 2]', false).output, '4');
+  b.dispose();
+});
+
+test('out of memory and stack overflow in QuickJS are clear errors, not crashes', async () => {
+  const vm = await QuickJSVm.create({ memoryLimit: 16 << 20, log });
+  try {
+    assert.throws(() => vm.evalScript('const a = []; for (;;) a.push(new Uint8Array(65536))'), (e: Error) => e instanceof BoardError && /out of memory/.test(e.message));
+    assert.throws(() => vm.evalScript('function f() { return f() + 1 } f()'), (e: Error) => e instanceof BoardError && /stack overflow/.test(e.message));
+    assert.is(vm.evalScript('6 * 7'), 42);
+  } finally {
+    vm.dispose();
+  }
+});
+
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+test.run();
