@@ -5,12 +5,15 @@ import { JmlError } from './errors.ts';
 export type Int = number | bigint;
 
 const LIMIT = BigInt(2) ** BigInt(65536);
+const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const ZERO = BigInt(0);
 const MAX_DIGITS = 20000;
 
 /** Keep a BigInt result small when it fits, and refuse absurdly large ones. */
 export function norm(b: bigint): Int {
   if (b >= LIMIT || b <= -LIMIT) throw new JmlError('number too large (over 65536 bits)');
-  return b <= 9007199254740991 && b >= -9007199254740991 ? Number(b) : b;
+  // BigInt-to-BigInt comparisons only: QuickJS gets mixed ones wrong for negatives.
+  return b <= SAFE && b >= -SAFE ? Number(b) : b;
 }
 
 /** C atoi: optional sign, leading digits, otherwise 0 ("12a" is 12, "abc" is 0). */
@@ -82,7 +85,7 @@ export function mul(a: Int, b: Int): Int {
 
 /** Truncating division; the remainder takes the dividend's sign (C). */
 export function div(a: Int, b: Int, rem: boolean): Int {
-  if (b === 0 || b === BigInt(0)) throw new JmlError((rem ? 'remainder' : 'division') + ' by zero');
+  if (b === 0 || b === ZERO) throw new JmlError((rem ? 'remainder' : 'division') + ' by zero');
   if (typeof a === 'number' && typeof b === 'number') {
     const r = rem ? a % b : Math.trunc(a / b);
     return r === 0 ? 0 : r;
@@ -92,11 +95,15 @@ export function div(a: Int, b: Int, rem: boolean): Int {
 
 /** -1, 0 or 1. */
 export function compare(a: Int, b: Int): number {
+  if (typeof a !== typeof b) {
+    a = big(a);
+    b = big(b);
+  }
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** A number usable as an index or count (clamped into the safe range). */
 export function toIndex(x: Int): number {
   if (typeof x === 'number') return x;
-  return x > 0 ? Number.MAX_SAFE_INTEGER : -Number.MAX_SAFE_INTEGER;
+  return x > ZERO ? Number.MAX_SAFE_INTEGER : -Number.MAX_SAFE_INTEGER;
 }

@@ -64,6 +64,8 @@ test('exact integers, C-like division, errors for zero', () => {
   assert.is(out('[/ 7 -2] [% 7 -2] [/ -7 2]'), '-3 1 -3');
   assert.is(out('[/ 100000000000000000000 3]'), '33333333333333333333');
   assert.is(out('[> 100000000000000000000 99999999999999999999]'), '1');
+  assert.is(out('[< -100000000000000000000 -5] [> -100000000000000000000 5] [= 5 00005]'), '1 0 1');
+  assert.is(out('[min 3 -100000000000000000000 7] [max -1 100000000000000000000]'), '-100000000000000000000 100000000000000000000');
   assert.match(out('[/ 1 0]'), /^%\(ERROR:division by zero\)$/);
   assert.is(out('[+ 12abc -3x +4]'), '13');
   assert.match(out('[* [iota 1 20000]]'), /^%\(ERROR:number too large/);
