@@ -2,7 +2,7 @@
 // stderr, exit status and state files in a temporary directory.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -131,6 +131,29 @@ test('--board -v reports the QuickJS heap', () => {
   assert.match(r.err, /^quickjs heap: load \d+ bytes, peak \d+ bytes$/m);
   const [, load, peak] = r.err.match(/load (\d+) bytes, peak (\d+)/) as RegExpMatchArray;
   assert.ok(+load > 0 && +peak >= +load, `load ${load}, peak ${peak}`);
+});
+
+test('on a terminal: a prompt with line editing and history', async () => {
+  // `script` gives the command a real pseudo-terminal. Keys are typed one at
+  // a time, as a person types: a line; Up (history) and Enter; a line edited
+  // with Left, Backspace and an insertion; Ctrl-D.
+  const keys = ['[+ 1 2]\r', '\x1b[A\r', '[upper abcX]\x1b[D\x1b[D\x7fZ\r', '\x04'].join('').match(/\x1b\[.|[^]/g) as string[];
+  const child = spawn('script', ['-qec', `node ${RUN}`, '/dev/null'], { cwd: tmp() });
+  let shown = '';
+  const done = new Promise<number | null>((resolve) => child.on('close', resolve));
+  child.stdout.on('data', (d) => (shown += String(d).replace(/\x1b\[[0-9;]*[A-Za-z]/g, '')));
+  let at = 800; // let it start
+  for (const k of keys) {
+    setTimeout(() => child.stdin.write(k), at);
+    at += k === '\r' ? 500 : 30;
+  }
+  const timer = setTimeout(() => child.kill('SIGKILL'), at + 20000);
+  const code = await done;
+  clearTimeout(timer);
+  assert.match(shown, /Magni JML\. \[help\] lists the builtins; Ctrl-D quits\./);
+  assert.is((shown.match(/^3\r?$/gm) || []).length, 2, shown);
+  assert.match(shown, /^ABZX\r?$/m, shown);
+  assert.is(code, 0);
 });
 
 test.after(() => {
