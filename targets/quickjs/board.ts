@@ -233,7 +233,7 @@ export class QuickJSVm {
   /** Run fn under the deadline; turn a QuickJS exception or a wasm crash into a BoardError. */
   private guard(fn: () => { value?: QuickJSHandle; error?: QuickJSHandle }): unknown {
     if (this.crashed) throw new BoardError('board is dead after an earlier crash: ' + this.crashed);
-    this.deadline = Date.now() + this.opts.timeoutMs;
+    const deadline = (this.deadline = Date.now() + this.opts.timeoutMs);
     let r: { value?: QuickJSHandle; error?: QuickJSHandle };
     try {
       r = fn();
@@ -244,7 +244,7 @@ export class QuickJSVm {
     } finally {
       this.deadline = Infinity;
     }
-    if (r.error) throw new BoardError(this.describe(r.error));
+    if (r.error) throw new BoardError(this.describe(r.error, Date.now() > deadline));
     const h = r.value;
     try {
       return h && this.ctx.dump(h);
@@ -253,7 +253,7 @@ export class QuickJSVm {
     }
   }
 
-  private describe(err: QuickJSHandle): string {
+  private describe(err: QuickJSHandle, pastDeadline: boolean): string {
     let e: any;
     try {
       e = err.consume((h) => this.ctx.dump(h));
@@ -262,7 +262,7 @@ export class QuickJSVm {
     }
     const msg = e && typeof e === 'object' ? String(e.message ?? JSON.stringify(e)) : String(e);
     const { memoryLimit, maxStackSize, timeoutMs } = this.opts;
-    if (/interrupted/.test(msg)) return `timed out: a call into QuickJS ran longer than ${timeoutMs} ms`;
+    if (pastDeadline && msg === 'interrupted') return `timed out: a call into QuickJS ran longer than ${timeoutMs} ms`;
     if (/out of memory/i.test(msg) || e === null) return `out of memory: the board's memory is capped at ${memoryLimit / MiB} MiB`;
     if (/stack overflow|call stack/i.test(msg)) return `stack overflow: QuickJS stack limit is ${maxStackSize / KiB} KiB`;
     const stack = e && typeof e === 'object' && typeof e.stack === 'string' ? '\n' + e.stack.trimEnd() : '';
@@ -287,14 +287,12 @@ function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-export const DEFAULT_BUNDLE = fileURLToPath(new URL('../../dist/board.js', import.meta.url));
-
 export interface BoardOptions extends VmOptions {
   stateFiles: string[];
   maxSteps?: number;
   maxOutput?: number;
   quiet?: boolean;
-  /** Default: dist/board.js (npm run build). */
+  /** Default: dist/board.js (npm run build) next to this file's repo; pass it when this file is bundled elsewhere. */
   bundlePath?: string;
 }
 
@@ -306,7 +304,7 @@ export class Board {
   private constructor(private readonly vm: QuickJSVm) {}
 
   static async create(opts: BoardOptions): Promise<Board> {
-    const { stateFiles, maxSteps, maxOutput, quiet, bundlePath = DEFAULT_BUNDLE, ...vmOpts } = opts;
+    const { stateFiles, maxSteps, maxOutput, quiet, bundlePath = fileURLToPath(new URL('../../dist/board.js', import.meta.url)), ...vmOpts } = opts;
     let code: string;
     try {
       code = readFileSync(bundlePath, 'utf8');

@@ -23,6 +23,7 @@ export function findSuites(folders, filters = []) {
 
 /** Print the closing line; the exit code is 1 on any failure (or when nothing ran). */
 export function finish({ passed, failed }) {
+  if (!passed && !failed) console.log('no tests ran (no suite matched?)');
   console.log(`\n${passed} passed, ${failed} failed`);
   process.exitCode = failed || !passed ? 1 : 0;
 }
