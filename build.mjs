@@ -4,7 +4,7 @@
 // Exits 1 when a bundle fails to build, a budget is exceeded or the standard
 // workload gives a wrong answer (its heap numbers would then mean nothing).
 import * as esbuild from 'esbuild';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -24,9 +24,20 @@ export const BUNDLES = {
   'dist/cli.mjs': { entryPoints: ['targets/node/main.ts'], bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external' },
 };
 
-/** Build one bundle (to dist/ or to outfile), from the repo root. */
-export function buildBundle(name, outfile = join(ROOT, name)) {
-  return esbuild.build({ ...BUNDLES[name], absWorkingDir: ROOT, outfile, logLevel: 'silent' });
+/**
+ * Build one bundle (to dist/ or to outfile), from the repo root. The file is
+ * replaced atomically (write, then rename), so a `./run` starting meanwhile
+ * never imports half a bundle.
+ */
+export async function buildBundle(name, outfile = join(ROOT, name)) {
+  const r = await esbuild.build({ ...BUNDLES[name], absWorkingDir: ROOT, outfile, logLevel: 'silent', write: false });
+  mkdirSync(dirname(outfile), { recursive: true });
+  for (const f of r.outputFiles) {
+    const tmp = f.path + '.' + process.pid + '.tmp';
+    writeFileSync(tmp, f.contents);
+    renameSync(tmp, f.path);
+  }
+  return r;
 }
 
 // The standard workload: after load on an empty state, these lines, each with the output it must give.
