@@ -1,6 +1,321 @@
+// `run -w PORT` and `run key`: the node's key file, and the web node served
+// by node:http (on Bun, by the Bun.serve adapter in targets/bun/serve.ts).
+// The router (runtime/web) is pure; this file only speaks HTTP for it.
+import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { closeSync, fsyncSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { MagniNode } from '../../runtime/index.ts';
+import type { HttpRequest, HttpResponse } from '../../runtime/http.ts';
+import { WebNode, MAX_BODY } from '../../runtime/web/index.ts';
 import type { CliOptions } from './cli.ts';
+import type { RunningServer, ServeOptions } from '../bun/serve.ts';
+import { nodeHost } from './host.ts';
 
-export async function webMain(_o: CliOptions): Promise<number> {
-  process.stderr.write('run: the web node is not built yet\n');
-  return 2;
+const err = (line: string) => writeSync(2, line + '\n');
+
+/**
+ * Slow clients: headers within HEADERS_MS, the whole request within
+ * REQUEST_MS, and a connection silent for HEADERS_MS is dropped; an idle
+ * keep-alive connection after KEEP_ALIVE_MS.
+ */
+export const TIMEOUTS = { HEADERS_MS: 10_000, REQUEST_MS: 30_000, KEEP_ALIVE_MS: 5_000 };
+/** After SIGTERM, connections still busy this long are cut. */
+const DRAIN_MS = 5_000;
+
+// ---- the key --------------------------------------------------------------
+
+const KEY_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const KEY_RE = /^[A-Za-z0-9]{16}$/;
+
+/** 16 characters [A-Za-z0-9], uniformly (bytes >= 248 are dropped, so no modulo bias). */
+export function newKey(): string {
+  let key = '';
+  while (key.length < 16) for (const b of randomBytes(32)) if (b < 248 && key.length < 16) key += KEY_CHARS[b % 62];
+  return key;
+}
+
+/**
+ * The key in `file`, created (mode 0600) when there is none. Creation is
+ * atomic: written and synced under a temporary name, then hard-linked into
+ * place, which fails rather than replacing a key another process just made.
+ * A file that does not hold a key is an error; it is never overwritten.
+ */
+export function readOrCreateKey(file: string): string {
+  const existing = readKey(file);
+  if (existing !== null) return existing;
+  const tmp = `${file}.${process.pid}.${newKey()}.tmp`;
+  const key = newKey();
+  const fd = openSync(tmp, 'wx', 0o600);
+  try {
+    writeSync(fd, key + '\n');
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(tmp, file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  } finally {
+    unlinkSync(tmp);
+  }
+  syncDir(file);
+  return readKey(file) as string;
+}
+
+function readKey(file: string): string | null {
+  let text: string;
+  try {
+    text = readFileSync(file, 'latin1');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new Error(`cannot read the key file ${file}: ${(e as Error).message}`);
+  }
+  const key = text.replace(/\r?\n$/, '');
+  if (!KEY_RE.test(key))
+    throw new Error(`the key file ${file} does not hold a key (16 characters A-Z, a-z, 0-9); fix it, or remove it to make a new key`);
+  if (process.platform !== 'win32' && statSync(file).mode & 0o077)
+    err(`run: warning: the key file ${file} can be read by other users (chmod 600 ${file})`);
+  return key;
+}
+
+/** Make the new directory entry durable too (best effort: not every system can fsync a directory). */
+function syncDir(file: string): void {
+  const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) || '/' : '.';
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {}
+}
+
+// ---- shared by both adapters ---------------------------------------------
+
+/**
+ * The request target as the router wants it: a path (plus query), with bytes
+ * outside printable ASCII percent-encoded. Absolute-form targets
+ * (`http://host/p`) are reduced to their path; anything else (`*`, garbage)
+ * is null.
+ */
+export function requestPath(target: string): string | null {
+  let t = target;
+  if (t[0] !== '/') {
+    const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/.exec(t);
+    if (!m) return null;
+    t = t.slice(m[0].length) || '/';
+    if (t[0] !== '/') return null;
+  }
+  return /[^\x21-\x7e]/.test(t) ? t.replace(/[^\x21-\x7e]/g, pct) : t;
+}
+
+/** Servers hand over the target as Latin-1 text, one char per byte; a char above 0xFF is already text: its UTF-8. */
+function pct(c: string): string {
+  const b = c.charCodeAt(0);
+  return b > 0xff ? encodeURIComponent(c) : '%' + b.toString(16).toUpperCase().padStart(2, '0');
+}
+
+export function plain(status: number, text: string): HttpResponse {
+  return { status, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: text + '\n' };
+}
+
+/**
+ * What both adapters call: the target made a path, HEAD answered as GET (the
+ * adapter drops the body), and a bug in the router a 500, never a dead server.
+ */
+export function routerHandler(web: { handle(req: HttpRequest): HttpResponse }, log: (line: string) => void) {
+  return (req: HttpRequest): HttpResponse => {
+    const url = requestPath(req.url);
+    if (url === null) return plain(400, 'bad request target');
+    const method = req.method === 'HEAD' ? 'GET' : req.method;
+    try {
+      return web.handle({ method, url, headers: req.headers, body: req.body });
+    } catch (e) {
+      log('run: web: ' + method + ' ' + url + ': ' + ((e as Error)?.stack || e));
+      return plain(500, 'internal error');
+    }
+  };
+}
+
+// ---- node:http --------------------------------------------------------------
+
+function rawResponse(status: number, text: string): string {
+  const body = text + '\n';
+  return (
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] || 'Error'}\r\n` +
+    `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n` +
+    body
+  );
+}
+
+/** Stop reading a connection we are done with: send what is queued, then close; cut it if the peer lingers. */
+function closeSoon(socket: Socket): void {
+  socket.end();
+  socket.resume(); // drain (and drop) what the client still sends, so the close is a FIN, not a reset
+  setTimeout(() => socket.destroy(), 2_000).unref();
+}
+
+export function serveNode(o: ServeOptions): Promise<RunningServer> {
+  const server = createServer(
+    {
+      maxHeaderSize: 16 * 1024,
+      headersTimeout: o.headersMs,
+      requestTimeout: o.requestMs,
+      keepAliveTimeout: TIMEOUTS.KEEP_ALIVE_MS,
+      // How often node:http checks the two timeouts above (default 30 s); a timer, not a busy loop.
+      connectionsCheckingInterval: 1_000,
+      joinDuplicateHeaders: true,
+    },
+    (req, res) => onRequest(o, req, res),
+  );
+  // A connection silent this long (no request yet, or a body that stalled) is dropped.
+  server.timeout = o.headersMs;
+  // `Expect: 100-continue`: no go-ahead for a body that will be refused anyway.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    if (!(Number(req.headers['content-length']) > o.maxBody)) res.writeContinue();
+    onRequest(o, req, res);
+  });
+  server.on('clientError', (e: NodeJS.ErrnoException, socket: Socket) => {
+    const busy = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
+    if (e.code === 'ECONNRESET' || e.code === 'EPIPE' || !socket.writable || busy?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    const status =
+      e.code === 'HPE_HEADER_OVERFLOW' ? 431
+      : e.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408
+      : e.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW' ? 413
+      : 400;
+    socket.write(rawResponse(status, status === 408 ? 'request timeout' : status === 431 ? 'request headers too large' : 'bad request'));
+    closeSoon(socket);
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.hostname, () => {
+      server.off('error', reject);
+      server.on('error', (e) => o.log('run: web: ' + e.message));
+      const addr = server.address();
+      resolve({
+        port: typeof addr === 'object' && addr ? addr.port : o.port,
+        stop: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeIdleConnections();
+            setTimeout(() => {
+              server.closeAllConnections();
+              done();
+            }, o.drainMs).unref();
+          }),
+      });
+    });
+  });
+}
+
+function onRequest(o: ServeOptions, req: IncomingMessage, res: ServerResponse): void {
+  req.on('error', () => {}); // an aborted upload: the socket goes, the server stays
+  res.on('error', () => {});
+  const send = (r: HttpResponse, close = false) => {
+    const body = Buffer.from(r.body, 'utf8');
+    const headers: Record<string, string> = {};
+    for (const k in r.headers) if (k.toLowerCase() !== 'content-length') headers[k] = r.headers[k];
+    headers['Content-Length'] = String(body.length);
+    if (close) headers['Connection'] = 'close';
+    res.writeHead(r.status, headers);
+    res.end(req.method === 'HEAD' ? undefined : body);
+  };
+  const length = req.headers['content-length'];
+  if (length !== undefined && Number(length) > o.maxBody) {
+    send(plain(413, `request body too large (at most ${o.maxBody} bytes)`), true);
+    res.on('finish', () => closeSoon(req.socket));
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let over = false;
+  req.on('data', (chunk: Buffer) => {
+    if (over) return;
+    size += chunk.length;
+    if (size > o.maxBody) {
+      over = true;
+      chunks.length = 0;
+      send(plain(413, `request body too large (at most ${o.maxBody} bytes)`), true);
+      res.on('finish', () => closeSoon(req.socket));
+      return;
+    }
+    chunks.push(chunk);
+  });
+  req.on('end', () => {
+    if (over || res.headersSent) return;
+    const headers: Record<string, string> = {};
+    for (const k in req.headers) {
+      const v = req.headers[k];
+      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    }
+    const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+    send(o.handle({ method: req.method || 'GET', url: req.url || '', headers, body: new Uint8Array(body.buffer, body.byteOffset, body.length) }));
+  });
+}
+
+// ---- the command ------------------------------------------------------------
+
+export async function webMain(o: CliOptions): Promise<number> {
+  const opts = { stateFiles: o.stateFiles, quiet: o.quiet, maxSteps: o.maxSteps, maxOutput: o.maxOutput };
+  const node = new MagniNode(nodeHost(err), opts);
+  const keyFile = node.stateFile + '.key';
+  let key: string;
+  try {
+    key = readOrCreateKey(keyFile);
+  } catch (e) {
+    err('run: ' + (e as Error).message);
+    return 1;
+  }
+  if (o.command === 'key') {
+    process.stdout.write(key + '\n');
+    return 0;
+  }
+  node.load();
+  const web = new WebNode(node, { key, publicWiki: o.publicWiki, maxSteps: o.maxSteps });
+  const hostname = (o as CliOptions & { listen?: string }).listen || '127.0.0.1';
+  const serveOpts: ServeOptions = {
+    port: o.web ?? 1111,
+    hostname,
+    maxBody: MAX_BODY,
+    headersMs: TIMEOUTS.HEADERS_MS,
+    requestMs: TIMEOUTS.REQUEST_MS,
+    drainMs: DRAIN_MS,
+    handle: routerHandler(web, err),
+    log: err,
+  };
+  let server: RunningServer;
+  try {
+    server =
+      'Bun' in globalThis ? await (await import('../bun/serve.ts')).serveBun(serveOpts) : await serveNode(serveOpts);
+  } catch (e) {
+    const x = e as NodeJS.ErrnoException;
+    const inUse = x.code === 'EADDRINUSE' || /in use|EADDRINUSE/i.test(String(x.message));
+    err(
+      inUse ? `run: port ${serveOpts.port} on ${hostname} is already in use (pick another with -w PORT)`
+      : `run: cannot serve on ${hostname}:${serveOpts.port}: ${x.message}`,
+    );
+    return 1;
+  }
+  const host = hostname.includes(':') ? `[${hostname}]` : hostname;
+  err(`Magni web node on http://${host}:${server.port}/ (key in ${keyFile})`);
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      server.stop().then(() => {
+        resolve(0);
+        // Nothing should be left to wait for; if something is, do not hang on it.
+        setTimeout(() => process.exit(0), 500).unref();
+      });
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
 }

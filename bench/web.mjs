@@ -1,0 +1,143 @@
+// Web node throughput: requests per second and p99 latency with autocannon
+// (50 connections) for a wiki page and for a public macro call, against
+// `./run -w PORT` (node:http) and `./run --bun -w PORT` (Bun.serve), each a
+// real process on loopback. Prints a Markdown table.
+//   node bench/web.mjs [--duration S] [--connections N] [--warmup S]
+import autocannon from 'autocannon';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const RUN = join(ROOT, 'run');
+
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const DURATION = arg('--duration', 10);
+const CONNECTIONS = arg('--connections', 50);
+const WARMUP = arg('--warmup', 2);
+
+const PAGE = [
+  '=Bench=',
+  'A wiki page of the usual kind: __bold__, //italic//, a {{Link}} and a list.',
+  '',
+  ...Array.from({ length: 10 }, (_, i) => `- item ${i + 1}: some text with __emphasis__ and a {{Page${i}}}`),
+  '',
+  '==Notes==',
+  'A paragraph of plain text that goes on for a while, as pages do, so that the page is not trivially small.',
+].join('\n');
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function start(kind, dir) {
+  const port = await freePort();
+  const args = [...(kind === 'bun' ? ['--bun'] : []), '-q', '-w', String(port)];
+  const proc = spawn(RUN, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  proc.stderr.setEncoding('utf8');
+  proc.stderr.on('data', (t) => (stderr += t));
+  const deadline = Date.now() + 60_000;
+  while (!stderr.includes(`http://127.0.0.1:${port}/`)) {
+    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`./run ${args.join(' ')} did not start: ${stderr}`);
+    await sleep(20);
+  }
+  // the serving process: for --bun, the Bun child of the ./run wrapper
+  let pid = proc.pid;
+  try {
+    pid = Number(readFileSync(`/proc/${proc.pid}/task/${proc.pid}/children`, 'utf8').trim().split(/\s+/)[0]) || proc.pid;
+  } catch {}
+  const stop = async () => {
+    const exited = new Promise((r) => proc.once('exit', r));
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {}
+    await exited;
+  };
+  return { base: `http://127.0.0.1:${port}`, stop };
+}
+
+/** Log in, save the page, define the macro (once per state dir; the second server finds them). */
+async function setUp(base, key) {
+  const form = (fields, cookie) => ({
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...(cookie ? { Cookie: cookie } : {}) },
+    body: new URLSearchParams(fields).toString(),
+  });
+  const login = await fetch(base + '/login', form({ key }));
+  const cookie = (login.headers.get('set-cookie') || '').split(';')[0];
+  if (login.status !== 303 || !cookie) throw new Error('login failed: ' + login.status);
+  const save = await fetch(base + '/edit/Bench', form({ text: PAGE, action: 'save' }, cookie));
+  if (save.status !== 303) throw new Error('saving the page failed: ' + save.status);
+  const run = await fetch(base + '/run', {
+    method: 'POST',
+    headers: { Cookie: cookie, 'Content-Type': 'text/plain' },
+    body: '[macro /greet $name]Hello, [upper $name]! 10! is [fac 10].[/macro]',
+  });
+  if (run.status !== 200) throw new Error('defining the macro failed: ' + run.status);
+}
+
+function cannon(url, duration) {
+  return new Promise((resolve, reject) => {
+    autocannon({ url, connections: CONNECTIONS, duration }, (e, r) => (e ? reject(e) : resolve(r)));
+  });
+}
+
+async function measure(base, path, expect) {
+  const check = await fetch(base + path);
+  const text = await check.text();
+  if (check.status !== 200 || !expect.test(text)) throw new Error(`${path} gave ${check.status}: ${text.slice(0, 200)}`);
+  if (WARMUP > 0) await cannon(base + path, WARMUP);
+  const r = await cannon(base + path, DURATION);
+  return {
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    bytes: Math.round(r.throughput.average / Math.max(1, r.requests.average)),
+    bad: r.non2xx + r.errors + r.timeouts,
+    total: r.requests.total,
+  };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'magni-bench-web-'));
+const rows = [];
+try {
+  const key = spawnSync(RUN, ['key'], { cwd: dir, encoding: 'utf8' }).stdout.trim();
+  let ready = false;
+  for (const kind of ['node', 'bun']) {
+    const server = await start(kind, dir);
+    try {
+      if (!ready) await setUp(server.base, key);
+      ready = true;
+      rows.push([kind, 'wiki page `/wiki/Bench`', await measure(server.base, '/wiki/Bench', /<b>emphasis<\/b>/)]);
+      rows.push([kind, 'public macro `/greet/World`', await measure(server.base, '/greet/World', /Hello, WORLD! 10! is 3628800\./)]);
+    } finally {
+      await server.stop();
+    }
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const fmt = (n, d = 0) => n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
+console.log(`autocannon, ${CONNECTIONS} connections, ${DURATION} s per row (after ${WARMUP} s warm-up), server and load generator on one ${cpus().length}-core machine (${cpus()[0]?.model.trim()}):\n`);
+console.log('| server | request | req/s | p50 latency | p99 latency | bytes/response | errors |');
+console.log('|---|---|---:|---:|---:|---:|---:|');
+for (const [kind, what, m] of rows)
+  console.log(`| ${kind === 'node' ? 'Node (node:http)' : 'Bun (Bun.serve)'} | ${what} | ${fmt(m.rps)} | ${fmt(m.p50, 1)} ms | ${fmt(m.p99, 1)} ms | ${fmt(m.bytes)} | ${m.bad} of ${fmt(m.total)} |`);

@@ -1,0 +1,172 @@
+// The web node on Bun: Bun.serve adapted to the router's plain request and
+// response objects. Same contract as the node:http adapter in
+// targets/node/web.ts: body limit (413, from Content-Length and while
+// streaming), slow clients cut (408 / closed), HEAD, Content-Length always.
+import type { HttpRequest, HttpResponse } from '../../runtime/http.ts';
+
+/** What an adapter needs. handle() gets the method and the request target as sent (HEAD included). */
+export interface ServeOptions {
+  port: number;
+  hostname: string;
+  maxBody: number;
+  /** The whole request (headers and body) within requestMs; headers within headersMs, and no silence longer than that. */
+  requestMs: number;
+  headersMs: number;
+  /** stop(): requests still busy after this long are cut. */
+  drainMs: number;
+  handle(req: HttpRequest): HttpResponse;
+  log(line: string): void;
+}
+
+/** A running server: stop() stops accepting, lets busy requests finish, then resolves. */
+export interface RunningServer {
+  port: number;
+  stop(): Promise<void>;
+}
+
+// Just the parts of Bun and the fetch classes used here (no @types/bun; the
+// core's tsconfig has no DOM lib either).
+interface BunHeaders {
+  get(name: string): string | null;
+  forEach(cb: (value: string, name: string) => void): void;
+}
+interface BunReader {
+  read(): Promise<{ done: boolean; value?: Uint8Array }>;
+  cancel(reason?: unknown): Promise<void>;
+}
+interface BunRequest {
+  method: string;
+  url: string;
+  headers: BunHeaders;
+  body: { getReader(): BunReader } | null;
+}
+interface BunServer {
+  port: number;
+  stop(closeActiveConnections?: boolean): Promise<void> | void;
+}
+interface BunServeOptions {
+  port: number;
+  hostname: string;
+  maxRequestBodySize: number;
+  idleTimeout: number;
+  development: boolean;
+  reusePort: boolean;
+  fetch(req: BunRequest, server: BunServer): Promise<unknown> | unknown;
+  error(e: Error): unknown;
+}
+declare const Bun: { serve(o: BunServeOptions): BunServer };
+declare const Response: new (body: Uint8Array | null, init: { status: number; headers: Record<string, string> }) => unknown;
+declare function setTimeout(cb: () => void, ms: number): unknown;
+declare function clearTimeout(t: unknown): void;
+
+const encoder = /* @__PURE__ */ new TextEncoder();
+declare class TextEncoder {
+  encode(s: string): Uint8Array;
+}
+
+const TOO_LARGE = 413;
+const TIMED_OUT = 408;
+const BROKEN = 400;
+
+function respond(r: HttpResponse, head: boolean, close: boolean): unknown {
+  const body = encoder.encode(r.body);
+  const headers: Record<string, string> = {};
+  for (const k in r.headers) if (k.toLowerCase() !== 'content-length') headers[k] = r.headers[k];
+  headers['Content-Length'] = String(body.length);
+  if (close) headers['Connection'] = 'close';
+  return new Response(head ? null : body, { status: r.status, headers });
+}
+
+function plain(status: number, text: string): HttpResponse {
+  return { status, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: text + '\n' };
+}
+
+/** The body, at most max bytes, by the deadline; else the status to answer with. */
+async function readBody(req: BunRequest, max: number, deadline: number): Promise<Uint8Array | number> {
+  if (!req.body) return new Uint8Array(0);
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let timer: unknown;
+  const late = new Promise<number>((resolve) => {
+    timer = setTimeout(() => resolve(TIMED_OUT), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    for (;;) {
+      const next = await Promise.race([reader.read(), late]).catch(() => BROKEN); // the client went away mid-body
+      if (typeof next === 'number') {
+        reader.cancel().catch(() => {});
+        return next;
+      }
+      if (next.done) break;
+      if (!next.value) continue;
+      size += next.value.length;
+      if (size > max) {
+        reader.cancel().catch(() => {});
+        return TOO_LARGE;
+      }
+      chunks.push(next.value);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  if (chunks.length === 1) return chunks[0];
+  const body = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    body.set(c, at);
+    at += c.length;
+  }
+  return body;
+}
+
+export async function serveBun(o: ServeOptions): Promise<RunningServer> {
+  const tooLarge = plain(413, `request body too large (at most ${o.maxBody} bytes)`);
+  const server = Bun.serve({
+    port: o.port,
+    hostname: o.hostname,
+    // Bun's own 413 has no Content-Length and no text: the limit is enforced
+    // below instead (from Content-Length, then while streaming); this is a backstop.
+    maxRequestBodySize: 64 * o.maxBody,
+    // Seconds without a byte before Bun drops the connection (also a client stuck in its headers).
+    idleTimeout: Math.max(1, Math.round(o.headersMs / 1000)),
+    development: false,
+    // Bun 1.x binds with SO_REUSEPORT unless told not to when development is false:
+    // a second server on the same port would start and silently share it.
+    reusePort: false,
+    async fetch(req) {
+      const deadline = Date.now() + o.requestMs;
+      const head = req.method === 'HEAD';
+      const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/.exec(req.url);
+      const target = m ? req.url.slice(m[0].length) || '/' : req.url;
+      const length = req.headers.get('content-length');
+      if (length !== null && Number(length) > o.maxBody) return respond(tooLarge, head, true);
+      const body = await readBody(req, o.maxBody, deadline);
+      if (typeof body === 'number')
+        return respond(body === TOO_LARGE ? tooLarge : body === TIMED_OUT ? plain(408, 'request timeout') : plain(400, 'bad request body'), head, true);
+      const headers: Record<string, string> = {};
+      req.headers.forEach((v, k) => {
+        headers[k] = k in headers ? headers[k] + ', ' + v : v;
+      });
+      return respond(o.handle({ method: req.method, url: target, headers, body }), head, false);
+    },
+    error(e) {
+      o.log('run: web: ' + (e?.stack || e));
+      return respond(plain(500, 'internal error'), false, true);
+    },
+  });
+  return {
+    port: server.port,
+    stop: async () => {
+      let timer: unknown;
+      await Promise.race([
+        Promise.resolve(server.stop(false)),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, o.drainMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      await server.stop(true);
+    },
+  };
+}
