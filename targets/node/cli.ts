@@ -1,7 +1,7 @@
 // The `run` command: JML line by line from stdin (batch) or a prompt (a
 // terminal), on Node, on Bun (--bun) or inside the QuickJS board (--board).
 import { createInterface } from 'node:readline';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { existsSync, writeSync } from 'node:fs';
@@ -112,15 +112,23 @@ async function engine(o: CliOptions): Promise<Engine> {
   return { evalLine: (line, trace) => node.evalLine(line, { trace }), report: () => null, close() {} };
 }
 
-/** Re-run this same command on Bun, from the bun npm package. */
-function onBun(argv: string[]): number {
+/** Re-run this same command on Bun, from the bun npm package; signals are passed on. */
+function onBun(argv: string[]): Promise<number> {
   const bun = join(root(), 'node_modules', '.bin', 'bun');
-  const r = spawnSync(bun, [join(root(), 'dist', 'cli.mjs'), ...argv.filter((a) => a !== '--bun')], { stdio: 'inherit' });
-  if (r.error) {
-    err('run: cannot start Bun (' + bun + '): ' + r.error.message);
-    return 2;
-  }
-  return r.status ?? 1;
+  const child = spawn(bun, [join(root(), 'dist', 'cli.mjs'), ...argv.filter((a) => a !== '--bun')], { stdio: 'inherit' });
+  const forward = (sig: NodeJS.Signals) => child.kill(sig);
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const sig of signals) process.on(sig, forward);
+  return new Promise((done) => {
+    child.on('error', (e) => {
+      err('run: cannot start Bun (' + bun + '): ' + e.message);
+      done(2);
+    });
+    child.on('exit', (code, signal) => {
+      for (const sig of signals) process.off(sig, forward);
+      done(code ?? (signal === 'SIGINT' || signal === 'SIGTERM' ? 0 : 1));
+    });
+  });
 }
 
 export async function main(argv: string[]): Promise<number> {
