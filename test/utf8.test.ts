@@ -1,16 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { prng } from './prng.ts';
 import { utf8Decode, utf8Encode, utf8Length } from '../jml/utf8.ts';
 
-// Deterministic PRNG (mulberry32) so every runtime sees the same cases.
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const bytes = (...b: number[]) => new Uint8Array(b);
 const FFFD = '\ufffd';

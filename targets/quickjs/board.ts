@@ -8,11 +8,10 @@
 // (no asyncify), wasm32, so pointers and heap numbers match a 32-bit MCU.
 // Each VM instantiates it with its own capped wasm memory (a few ms).
 import { newQuickJSWASMModuleFromVariant, newVariant, RELEASE_SYNC, type QuickJSContext, type QuickJSHandle } from 'quickjs-emscripten';
-import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { QuickJSHostABI } from '../../firmware-shims/quickjs-host.ts';
+import { nodeHost } from '../node/host.ts';
 import type { LineResult } from '../../runtime/index.ts';
 
 const KiB = 1024;
@@ -53,39 +52,16 @@ export class BoardError extends Error {}
 
 /** The firmware's host functions, backed by the machine running the board. */
 export function nodeHostABI(opts: Pick<VmOptions, 'log' | 'write'> = {}): QuickJSHostABI {
+  // The same files, clock, randomness and wget as the run command's Host.
+  const host = nodeHost(opts.log ?? ((line) => void process.stderr.write(line + '\n')));
   return {
-    now: () => Date.now(),
-    randomHex: (n) => randomBytes(n).toString('hex'),
-    log: opts.log ?? ((line) => void process.stderr.write(line + '\n')),
+    now: host.now,
+    randomHex: (n) => Buffer.from(host.randomBytes(n)).toString('hex'),
+    log: host.log,
     write: opts.write ?? ((text) => void process.stdout.write(text)),
-    readText(path) {
-      try {
-        return readFileSync(path, 'utf8');
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-        throw e;
-      }
-    },
-    appendText(path, text) {
-      const fd = openSync(path, 'a');
-      try {
-        writeSync(fd, text);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-    },
-    wget(url) {
-      // A device's wget blocks; a child process gives Node's async fetch the same shape.
-      const script =
-        'fetch(process.argv.at(-1)).then(async r=>{if(!r.ok)throw new Error("HTTP "+r.status+" "+r.statusText);' +
-        'process.stdout.write(await r.text())}).catch(e=>{process.stderr.write(String(e.cause?.message||e.message));process.exit(1)})';
-      try {
-        return execFileSync(process.execPath, ['-e', script, url], { encoding: 'utf8', timeout: 30_000, stdio: 'pipe' });
-      } catch (e) {
-        throw new Error('wget ' + url + ': ' + (String((e as { stderr?: string }).stderr || '').trim() || (e as Error).message));
-      }
-    },
+    readText: host.readText,
+    appendText: host.appendText,
+    wget: host.wget,
   };
 }
 

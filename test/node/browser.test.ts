@@ -4,15 +4,11 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { freePort, RUN, sleep, tempDir } from './util.ts';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const RUN = join(ROOT, 'run');
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--headless',
@@ -26,31 +22,11 @@ const CHROMIUM_ARGS = [
 ];
 const MISSING = `${CHROMIUM} is missing: the browser test needs Debian's chromium (apt-get install -y chromium, or run .ci/run)`;
 
-const dirs: string[] = [];
 const procs = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const p of procs) p.kill('SIGKILL');
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-function tempDir(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  dirs.push(d);
-  return d;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** `./run [--bun] -w PORT` in dir; resolves once it says it serves. */
 async function startServer(kind: 'node' | 'bun', dir: string): Promise<{ base: string; proc: ChildProcess }> {

@@ -3,20 +3,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RUN, tempDir } from './util.ts';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const RUN = join(ROOT, 'run');
-const dirs: string[] = [];
-
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), 'magni-cli-'));
-  dirs.push(d);
-  return d;
-}
+const tmp = () => tempDir('magni-cli-');
 
 function run(args: string[], input: string, cwd = tmp()) {
   // Always through node: the same `./run` a user types, whatever runs the tests.
@@ -154,10 +145,6 @@ test('on a terminal: a prompt with line editing and history', async () => {
   assert.is((shown.match(/^3\r?$/gm) || []).length, 2, shown);
   assert.match(shown, /^ABZX\r?$/m, shown);
   assert.is(code, 0);
-});
-
-test.after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 test.run();

@@ -5,43 +5,18 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { connect, createServer, type Socket } from 'node:net';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { connect, type Socket } from 'node:net';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort, RUN, sleep, tempDir } from './util.ts';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const RUN = join(ROOT, 'run');
 const MAX_BODY = 1 << 20;
 const KEY_RE = /^[A-Za-z0-9]{16}$/;
 
-const dirs: string[] = [];
 const running = new Set<WebServer>();
 process.on('exit', () => {
   for (const s of running) s.kill('SIGKILL');
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
-
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'magni-web-test-'));
-  dirs.push(d);
-  return d;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A port nobody listens on right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** `./run ARGS` in dir, to completion. */
 function runSync(dir: string, args: string[], input = '') {
@@ -262,7 +237,7 @@ function webSuite(kind: Kind) {
   };
 
   t.before(async () => {
-    ctx.dir = tempDir();
+    ctx.dir = tempDir('magni-web-test-');
     const k = runSync(ctx.dir, ['key']);
     assert.is(k.code, 0, k.stderr);
     ctx.key = k.stdout.trim();
@@ -302,7 +277,7 @@ function webSuite(kind: Kind) {
   });
 
   t('a key file that holds no key is an error, and is left alone', () => {
-    const dir = tempDir();
+    const dir = tempDir('magni-web-test-');
     writeFileSync(join(dir, 'jml.state.key'), 'not a key\n');
     for (const args of [['key'], [...(kind === 'bun' ? ['--bun'] : []), '-w', '1']]) {
       const r = runSync(dir, args);
@@ -442,7 +417,7 @@ function webSuite(kind: Kind) {
   t('POST /upgrade: a program encrypted with the node key runs; any other key is a 403', async () => {
     const enc = (key: string) => {
       // encrypt-eval turns { } into [ ]: the ciphertext holds [macro /upgraded]yes[/macro]
-      const r = runSync(tempDir(), ['-q'], `[encrypt-eval/${key} {{macro /upgraded}yes{/macro}}]\n`);
+      const r = runSync(tempDir('magni-web-test-'), ['-q'], `[encrypt-eval/${key} {{macro /upgraded}yes{/macro}}]\n`);
       assert.is(r.code, 0, r.stderr);
       return r.stdout.trim();
     };
@@ -549,7 +524,7 @@ function webSuite(kind: Kind) {
 
   t('a second server on the same port is a clear error, exit 1', async () => {
     const args = [...(kind === 'bun' ? ['--bun'] : []), '-w', String(ctx.server.port)];
-    const r = spawnSync(RUN, args, { cwd: tempDir(), encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(RUN, args, { cwd: tempDir('magni-web-test-'), encoding: 'utf8', timeout: 30_000 });
     assert.is(r.status, 1, r.stderr);
     assert.match(r.stderr, /already in use/);
     assert.is((await ctx.server.fetch('/help')).status, 200);
@@ -575,7 +550,7 @@ function publicWikiSuite(kind: Kind) {
   const t = suite(`--public-wiki on ${kind}`);
   let server: WebServer;
   t.before(async () => {
-    server = await WebServer.start(kind, tempDir(), ['--public-wiki']);
+    server = await WebServer.start(kind, tempDir('magni-web-test-'), ['--public-wiki']);
   });
   t.after(() => server?.stop());
 
