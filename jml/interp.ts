@@ -5,8 +5,8 @@
 import type { JmlHost } from './host.ts';
 import { BudgetError, JmlError } from './errors.ts';
 import { definitionLine, expand, extractDefinitions, type MacroDef } from './macro.ts';
-import { BUILTINS, IMPURE, isoTime, lookup } from './builtins.ts';
-import { firstOpen, isEscaped, quote, unescapeOutput } from './text.ts';
+import { IMPURE, isoTime, lookup } from './builtins.ts';
+import { firstOpen, indexUnescaped, isEscaped, quote, unescapeOutput } from './text.ts';
 import { GROUPS } from './help.ts';
 
 export interface InterpOptions {
@@ -100,29 +100,25 @@ export class Interpreter implements Ctx {
 
   /** One pass: reduce every innermost call, left to right. null if there was none. */
   private pass(s: string): string | null {
-    // Native searches instead of a character loop: the first `[` from pos, the
-    // first `]` after it, then the last `[` before that `]` is the innermost
-    // call. Each character is looked at a bounded number of times.
-    const esc = s.indexOf('\\') >= 0;
+    // Native searches instead of a character loop: the first `[`, the first
+    // `]` after it, then the last `[` before that `]` is the innermost call.
+    // Each character is looked at a bounded number of times.
     let parts: string[] | null = null;
     let seg = 0;
-    let open = s.indexOf('[');
-    while (esc && open >= 0 && isEscaped(s, open)) open = s.indexOf('[', open + 1);
+    let open = indexUnescaped(s, '[', 0);
     while (open >= 0) {
-      let close = s.indexOf(']', open);
-      while (esc && close >= 0 && isEscaped(s, close)) close = s.indexOf(']', close + 1);
+      const close = indexUnescaped(s, ']', open);
       if (close < 0) break;
       // The innermost call opens at the last [ before close (never before open).
       open = s.lastIndexOf('[', close);
-      while (esc && isEscaped(s, open)) open = s.lastIndexOf('[', open - 1);
+      while (isEscaped(s, open)) open = s.lastIndexOf('[', open - 1);
       if (++this.steps > this.maxSteps) throw new BudgetError('step budget of ' + this.maxSteps + ' substitutions exceeded');
       const r = this.call(s.slice(open + 1, close));
       this.size += r.length - (close - open + 1);
       if (this.size > this.maxOutput) throw new BudgetError('output budget of ' + this.maxOutput + ' characters exceeded');
       (parts || (parts = [])).push(s.slice(seg, open), r);
       seg = close + 1;
-      open = s.indexOf('[', seg);
-      while (esc && open >= 0 && isEscaped(s, open)) open = s.indexOf('[', open + 1);
+      open = indexUnescaped(s, '[', seg);
     }
     if (!parts) return null;
     parts.push(s.slice(seg));
@@ -206,4 +202,3 @@ export class Interpreter implements Ctx {
   }
 }
 
-export { BUILTINS };
