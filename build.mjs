@@ -61,7 +61,7 @@ export async function measureHeap(bundlePath = join(ROOT, 'dist/board.js')) {
     const board = await Board.create({ stateFiles: [join(dir, 'workload.state')], bundlePath, quiet: true, log: () => {} });
     try {
       for (const [line, want] of WORKLOAD) {
-        const r = board.evalLine(line, false);
+        const r = await board.evalLine(line, false);
         if (r.output !== want || r.errors.length)
           wrong.push(`workload line ${short(line)} gave ${short(r.output)}${r.errors.length ? ' (' + r.errors.join('; ') + ')' : ''}, expected ${short(want)}`);
       }

@@ -5,6 +5,10 @@ export interface JmlHost {
   now(): number;
   /** n cryptographically random bytes (uuid, keys). */
   randomBytes(n: number): Uint8Array;
-  /** Fetch a URL and return its body; throws an Error with a clear message on failure. */
-  wget?(url: string): string;
+  /**
+   * HTTP(S) GET of url: its body as text, now (a synchronous host) or later
+   * (a promise). Fails (throws or rejects) with a clear message; gives up
+   * after timeoutMs and refuses a body over maxBytes.
+   */
+  wget?(url: string, limits: { timeoutMs: number; maxBytes: number }): string | PromiseLike<string>;
 }

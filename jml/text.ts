@@ -3,11 +3,28 @@
 
 /** The words of s: runs of spaces separate, empty words are dropped. */
 export function words(s: string): string[] {
+  if (!s) return [];
   const parts = s.split(' ');
+  // single spaces between words (the usual case): nothing to drop
+  if (s.charCodeAt(0) !== 32 && s.charCodeAt(s.length - 1) !== 32 && s.indexOf('  ') < 0) return parts;
   let k = 0;
   for (let i = 0; i < parts.length; i++) if (parts[i] !== '') parts[k++] = parts[i];
   parts.length = k;
   return parts;
+}
+
+/** How many words s has, without making them. */
+export function wordCount(s: string): number {
+  let n = 0;
+  let inWord = false;
+  for (let i = 0; i < s.length; i++) {
+    if (s.charCodeAt(i) === 32) inWord = false;
+    else if (!inWord) {
+      inWord = true;
+      n++;
+    }
+  }
+  return n;
 }
 
 /** The first n words of s (fewer when s has fewer), without splitting all of it. */

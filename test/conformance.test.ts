@@ -22,17 +22,17 @@ test('the copy holds all the shared cases', () => {
 });
 
 for (const c of cases as Case[]) {
-  test(c.id, () => {
+  test(c.id, async () => {
     const files = new Map<string, string>();
     if (c.setup.length) {
       const setup = new MagniNode(memHost(files), { quiet: true });
       setup.load();
-      for (const line of c.setup) setup.evalLine(line);
+      for (const line of c.setup) await setup.evalLine(line);
     }
     const node = new MagniNode(memHost(files), { quiet: true });
     node.load();
     const trace: string[] = [];
-    const r = node.evalLine(c.input, { trace: (t) => trace.push(t) });
+    const r = await node.evalLine(c.input, { trace: (t) => void trace.push(t) });
     if (c.expect_regex !== undefined) assert.ok(new RegExp(c.expect_regex, 's').test(r.output), JSON.stringify(r.output) + ' !~ /' + c.expect_regex + '/');
     else assert.is(r.output, c.expect);
     if (c.trace) assert.equal(trace, c.trace);

@@ -29,7 +29,7 @@ test('the seed trace of [fac 5] with the iota macro', () => {
   const it = new Interpreter({ host: memHost() });
   it.run('[macro fac $n][* [iota 1 $n]][/macro]');
   const trace: string[] = [];
-  assert.is(it.run('[fac 5]', (t) => trace.push(t)).output, '120');
+  assert.is(it.run('[fac 5]', { trace: (t) => void trace.push(t) }).output, '120');
   assert.equal(trace, ['>>>[fac 5]<<<', '>>>[* [iota 1 5]]<<<', '>>>[* 1 2 3 4 5 ]<<<', '>>>120<<<']);
 });
 
@@ -140,22 +140,22 @@ test('state: definitions append one replayable line each and replay', () => {
   const files = new Map<string, string>();
   const a = new MagniNode(memHost(files), { quiet: true });
   a.load();
-  a.evalLine('[macro sq $x][* $x $x][/macro][data who me]');
+  a.evalLineSync('[macro sq $x][* $x $x][/macro][data who me]');
   const log = files.get('jml.state') as string;
   assert.is(log.split('\n').length, 3);
   assert.match(log, /^\[macro sq \$x\]\[\* \$x \$x\]\[\/macro 1 2026-11-21T12:00:00Z local\]\n\[macro data-who\]me\[\/macro 2 /);
   const b = new MagniNode(memHost(files, Date.UTC(2030, 0, 1)), { quiet: true });
   b.load();
-  assert.is(b.evalLine('[sq 7] [data-who] [ftime sq]').output, '49 me 2026-11-21T12:00:00Z');
+  assert.is(b.evalLineSync('[sq 7] [data-who] [ftime sq]').output, '49 me 2026-11-21T12:00:00Z');
 });
 
 test('state: a line cut short by a crash is reported and skipped, the rest loads (D16)', () => {
   const files = new Map<string, string>();
   const a = new MagniNode(memHost(files), { quiet: true });
   a.load();
-  a.evalLine('[macro one]1[/macro]');
-  a.evalLine('[macro two]2[/macro]');
-  a.evalLine('[macro three]3[/macro]');
+  a.evalLineSync('[macro one]1[/macro]');
+  a.evalLineSync('[macro two]2[/macro]');
+  a.evalLineSync('[macro three]3[/macro]');
   const full = files.get('jml.state') as string;
   // a crash in the middle of writing the second line, then a restart that appends more
   const cut = full.indexOf('[macro two]') + 14;
@@ -164,11 +164,11 @@ test('state: a line cut short by a crash is reported and skipped, the rest loads
   b.load();
   assert.ok(b.host === b.host);
   assert.equal((b.host as ReturnType<typeof memHost>).logs, ['%(ERROR:jml.state:2: line cut short (no newline), skipped)']);
-  assert.is(b.evalLine('[one]').output, '1');
-  b.evalLine('[macro four]4[/macro]');
+  assert.is(b.evalLineSync('[one]').output, '1');
+  b.evalLineSync('[macro four]4[/macro]');
   const c = new MagniNode(memHost(files), { quiet: true });
   c.load();
-  assert.is(c.evalLine('[one] [four] [funcs]').output, '1 4 one four ');
+  assert.is(c.evalLineSync('[one] [four] [funcs]').output, '1 4 one four ');
   assert.equal((c.host as ReturnType<typeof memHost>).logs.length, 1);
   assert.match((c.host as ReturnType<typeof memHost>).logs[0], /^%\(ERROR:jml\.state:2: macro two is not terminated/);
 });
@@ -180,8 +180,8 @@ test('state: files load in order and the last one receives definitions', () => {
   ]);
   const n = new MagniNode(memHost(files), { stateFiles: ['lib.state', 'mine.state'], quiet: true });
   n.load();
-  assert.is(n.evalLine('[greet bob]').output, 'hi bob');
-  n.evalLine('[data k v]');
+  assert.is(n.evalLineSync('[greet bob]').output, 'hi bob');
+  n.evalLineSync('[data k v]');
   assert.is(files.get('lib.state'), '[macro greet $x]hello $x[/macro]\n');
   assert.match(files.get('mine.state') as string, /\[macro data-k\]v\[\/macro /);
 });
@@ -190,12 +190,12 @@ test('an encrypted program defines code through decrypt-eval, and it persists', 
   const files = new Map<string, string>();
   const n = new MagniNode(memHost(files), { quiet: true });
   n.load();
-  const cipher = n.evalLine('[encrypt-eval/K3Y {macro up2 $x}{upper $x}{upper $x}{/macro}]').output;
+  const cipher = n.evalLineSync('[encrypt-eval/K3Y {macro up2 $x}{upper $x}{upper $x}{/macro}]').output;
   assert.is(n.interp.macros.size, 0);
-  n.evalLine('[decrypt-eval/K3Y ' + cipher + ']');
+  n.evalLineSync('[decrypt-eval/K3Y ' + cipher + ']');
   const again = new MagniNode(memHost(files), { quiet: true });
   again.load();
-  assert.is(again.evalLine('[up2 ab]').output, 'ABAB');
+  assert.is(again.evalLineSync('[up2 ab]').output, 'ABAB');
 });
 
 test('help lists builtins by group and the user functions', () => {

@@ -14,7 +14,7 @@ export interface ServeOptions {
   headersMs: number;
   /** stop(): requests still busy after this long are cut. */
   drainMs: number;
-  handle(req: HttpRequest): HttpResponse;
+  handle(req: HttpRequest): Promise<HttpResponse>;
   log(line: string): void;
 }
 
@@ -148,7 +148,7 @@ export async function serveBun(o: ServeOptions): Promise<RunningServer> {
       req.headers.forEach((v, k) => {
         headers[k] = k in headers ? headers[k] + ', ' + v : v;
       });
-      return respond(o.handle({ method: req.method, url: target, headers, body }), head, false);
+      return respond(await o.handle({ method: req.method, url: target, headers, body }), head, false);
     },
     error(e) {
       o.log('run: web: ' + (e?.stack || e));

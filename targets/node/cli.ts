@@ -22,6 +22,7 @@ options:
   -h, --help      this help
   --max-steps N   substitutions allowed per line (default 1000000)
   --max-output N  characters of text allowed per line (default 16777216)
+  --max-time MS   milliseconds allowed per line, state replay included (default 10000)
   --bun           run the same command on Bun
   --board         run inside the QuickJS virtual board
   -w [PORT]       serve the web node and its mini-wiki (default port 1111)
@@ -43,6 +44,7 @@ export interface CliOptions {
   publicWiki: boolean;
   maxSteps?: number;
   maxOutput?: number;
+  maxTime?: number;
   stateFiles: string[];
   command?: string;
 }
@@ -64,6 +66,7 @@ export function parseArgs(argv: string[]): CliOptions {
     else if (a === '--public-wiki') o.publicWiki = true;
     else if (a === '--max-steps') o.maxSteps = count(a, argv[++i]);
     else if (a === '--max-output') o.maxOutput = count(a, argv[++i]);
+    else if (a === '--max-time') o.maxTime = count(a, argv[++i]);
     else if (a === '-w') o.web = /^\d+$/.test(argv[i + 1] || '') ? count(a, argv[++i]) : 1111;
     else if (/^-[tqvh]{2,}$/.test(a)) argv.splice(i + 1, 0, ...a.slice(1).split('').map((c) => '-' + c));
     else if (a.startsWith('-')) throw new Error('unknown option ' + a);
@@ -75,7 +78,7 @@ export function parseArgs(argv: string[]): CliOptions {
 
 /** What evaluates lines: the in-process node, or the QuickJS board. */
 interface Engine {
-  evalLine(line: string, trace: ((line: string) => void) | undefined): LineResult;
+  evalLine(line: string, trace: ((line: string) => void) | undefined): Promise<LineResult>;
   report(): string | null;
   close(): void;
 }
@@ -90,13 +93,13 @@ function root(): string {
 }
 
 async function engine(o: CliOptions): Promise<Engine> {
-  const opts = { stateFiles: o.stateFiles, maxSteps: o.maxSteps, maxOutput: o.maxOutput, quiet: o.quiet };
+  const opts = { stateFiles: o.stateFiles, maxSteps: o.maxSteps, maxOutput: o.maxOutput, maxTime: o.maxTime, quiet: o.quiet };
   if (o.board) {
     const { Board } = await import('../quickjs/board.ts');
     const board = await Board.create({ ...opts, log: err, bundlePath: join(root(), 'dist', 'board.js') });
     return {
-      evalLine(line, trace) {
-        const r = board.evalLine(line, !!trace);
+      async evalLine(line, trace) {
+        const r = await board.evalLine(line, !!trace);
         if (trace) for (const t of r.trace) trace(t);
         return r;
       },
@@ -153,9 +156,9 @@ export async function main(argv: string[]): Promise<number> {
   let failed = false;
   let n = 0;
   const trace = o.trace ? err : undefined;
-  const one = (line: string): void => {
+  const one = async (line: string): Promise<void> => {
     const t0 = performance.now();
-    const r = e.evalLine(line.replace(/\r$/, ''), trace);
+    const r = await e.evalLine(line.replace(/\r$/, ''), trace);
     n++;
     if (r.errors.length) failed = true;
     if (r.output) process.stdout.write(r.output + '\n');
@@ -169,7 +172,7 @@ export async function main(argv: string[]): Promise<number> {
     rl.prompt();
   }
   for await (const line of rl) {
-    one(line);
+    await one(line);
     if (tty) rl.prompt();
   }
   const report = o.verbose ? e.report() : null;

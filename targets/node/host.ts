@@ -1,26 +1,41 @@
 // The Host on Node and Bun: files through node:fs, randomness from
-// node:crypto, wget through a short-lived child process (the evaluator is
-// synchronous, and so is the Host).
+// node:crypto, wget through fetch (asynchronous: the node never waits on it).
 import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
 import type { Host } from '../../runtime/host.ts';
 
-const FETCH = `fetch(process.env.MAGNI_WGET_URL,{signal:AbortSignal.timeout(10000)}).then(async r=>{const t=await r.text();if(!r.ok){process.stderr.write('HTTP '+r.status);process.exit(2)}process.stdout.write(t)},e=>{process.stderr.write(String(e&&e.message||e));process.exit(1)})`;
+/** Why a fetch failed, in a few words (fetch itself only says "fetch failed"). */
+function reason(e: unknown, timeoutMs: number): string {
+  const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return `timed out after ${timeoutMs} ms`;
+  return err?.cause?.code || err?.cause?.message || err?.message || String(e);
+}
 
-export function wget(url: string): string {
+/** HTTP(S) GET: the body as UTF-8 text; refuses a body over maxBytes, gives up after timeoutMs. */
+export async function wget(url: string, { timeoutMs, maxBytes }: { timeoutMs: number; maxBytes: number }): Promise<string> {
   if (!/^https?:\/\//i.test(url)) throw new Error('only http and https URLs can be fetched');
+  const ms = Math.max(1, Math.floor(timeoutMs));
   try {
-    return execFileSync(process.execPath, ['-e', FETCH], {
-      env: { ...process.env, MAGNI_WGET_URL: url },
-      encoding: 'utf8',
-      timeout: 15000,
-      maxBuffer: 8 * 1024 * 1024,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const r = await fetch(url, { signal: AbortSignal.timeout(ms), redirect: 'follow' });
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    if (r.body) {
+      const reader = r.body.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        size += value.length;
+        if (size > maxBytes) {
+          await reader.cancel().catch(() => {});
+          throw new Error(`the body is larger than ${maxBytes} bytes`);
+        }
+        chunks.push(value);
+      }
+    }
+    if (!r.ok) throw new Error('HTTP ' + r.status);
+    return new TextDecoder().decode(Buffer.concat(chunks));
   } catch (e) {
-    const err = e as { stderr?: string; message: string };
-    throw new Error((err.stderr && String(err.stderr).trim()) || err.message);
+    throw new Error(reason(e, ms));
   }
 }
 

@@ -126,13 +126,13 @@ export function plain(status: number, text: string): HttpResponse {
  * What both adapters call: the target made a path, HEAD answered as GET (the
  * adapter drops the body), and a bug in the router a 500, never a dead server.
  */
-export function routerHandler(web: { handle(req: HttpRequest): HttpResponse }, log: (line: string) => void) {
-  return (req: HttpRequest): HttpResponse => {
+export function routerHandler(web: { handle(req: HttpRequest): Promise<HttpResponse> }, log: (line: string) => void) {
+  return async (req: HttpRequest): Promise<HttpResponse> => {
     const url = requestPath(req.url);
     if (url === null) return plain(400, 'bad request target');
     const method = req.method === 'HEAD' ? 'GET' : req.method;
     try {
-      return web.handle({ method, url, headers: req.headers, body: req.body });
+      return await web.handle({ method, url, headers: req.headers, body: req.body });
     } catch (e) {
       log('run: web: ' + method + ' ' + url + ': ' + ((e as Error)?.stack || e));
       return plain(500, 'internal error');
@@ -255,14 +255,17 @@ function onRequest(o: ServeOptions, req: IncomingMessage, res: ServerResponse): 
       if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
     }
     const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-    send(o.handle({ method: req.method || 'GET', url: req.url || '', headers, body: new Uint8Array(body.buffer, body.byteOffset, body.length) }));
+    o.handle({ method: req.method || 'GET', url: req.url || '', headers, body: new Uint8Array(body.buffer, body.byteOffset, body.length) }).then(
+      (r) => send(r),
+      () => send(plain(500, 'internal error')),
+    );
   });
 }
 
 // ---- the command ------------------------------------------------------------
 
 export async function webMain(o: CliOptions): Promise<number> {
-  const opts = { stateFiles: o.stateFiles, quiet: o.quiet, maxSteps: o.maxSteps, maxOutput: o.maxOutput };
+  const opts = { stateFiles: o.stateFiles, quiet: o.quiet, maxSteps: o.maxSteps, maxOutput: o.maxOutput, maxTime: o.maxTime };
   const node = new MagniNode(nodeHost(err), opts);
   const keyFile = node.stateFile + '.key';
   let key: string;
@@ -277,7 +280,7 @@ export async function webMain(o: CliOptions): Promise<number> {
     return 0;
   }
   node.load();
-  const web = new WebNode(node, { key, publicWiki: o.publicWiki, maxSteps: o.maxSteps });
+  const web = new WebNode(node, { key, publicWiki: o.publicWiki, maxSteps: o.maxSteps, maxTime: o.maxTime });
   const hostname = (o as CliOptions & { listen?: string }).listen || '127.0.0.1';
   const serveOpts: ServeOptions = {
     port: o.web ?? 1111,

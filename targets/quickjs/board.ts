@@ -11,7 +11,7 @@ import { newQuickJSWASMModuleFromVariant, newVariant, RELEASE_SYNC, type QuickJS
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { QuickJSHostABI } from '../../firmware-shims/quickjs-host.ts';
-import { nodeHost } from '../node/host.ts';
+import { nodeHost, wget } from '../node/host.ts';
 import type { LineResult } from '../../runtime/index.ts';
 
 const KiB = 1024;
@@ -50,19 +50,27 @@ const DEFAULTS = { memoryLimit: 64 * MiB, maxStackSize: 256 * KiB, timeoutMs: 10
 /** The VM failed in a way the script could not handle: timeout, out of memory, stack overflow, a crash. */
 export class BoardError extends Error {}
 
+/** How the board answers an asynchronous request: magni.settle(id, error, value) inside the VM. */
+export type Settle = (id: number, error: string, value: string) => void;
+
 /** The firmware's host functions, backed by the machine running the board. */
-export function nodeHostABI(opts: Pick<VmOptions, 'log' | 'write'> = {}): QuickJSHostABI {
-  // The same files, clock, randomness and wget as the run command's Host.
+export function nodeHostABI(opts: Pick<VmOptions, 'log' | 'write'> = {}, settle?: Settle): QuickJSHostABI {
+  // The same files, clock, randomness and fetch as the run command's Host.
   const host = nodeHost(opts.log ?? ((line) => void process.stderr.write(line + '\n')));
-  return {
+  const abi: QuickJSHostABI = {
     now: host.now,
     randomHex: (n) => Buffer.from(host.randomBytes(n)).toString('hex'),
     log: host.log,
     write: opts.write ?? ((text) => void process.stdout.write(text)),
     readText: host.readText,
     appendText: host.appendText,
-    wget: host.wget,
   };
+  if (settle) {
+    // a firmware's event loop: start the request, answer when it ends
+    abi.wgetStart = (url, timeoutMs, maxBytes, id) =>
+      void wget(url, { timeoutMs, maxBytes }).then((body) => settle(id, '', body), (e: Error) => settle(id, e.message || 'failed', ''));
+  }
+  return abi;
 }
 
 /** One QuickJS runtime and context with the host ABI registered, heap sampling and limits. */
@@ -72,13 +80,16 @@ export class QuickJSVm {
   private deadline = Infinity;
   private polls = 0;
   private crashed?: string;
+  /** Host requests in flight, and who waits for the next one to settle. */
+  private inFlight = 0;
+  private wakeUp: (() => void)[] = [];
 
   private constructor(
     readonly ctx: QuickJSContext,
     private readonly opts: typeof DEFAULTS,
   ) {}
 
-  static async create(opts: VmOptions = {}, host: QuickJSHostABI = nodeHostABI(opts)): Promise<QuickJSVm> {
+  static async create(opts: VmOptions = {}, host?: QuickJSHostABI): Promise<QuickJSVm> {
     const o = { ...DEFAULTS, ...definedOnly(opts) };
     o.memoryLimit = Math.max(INITIAL_MEMORY, Math.ceil(o.memoryLimit / PAGE) * PAGE);
     const { Memory } = (globalThis as any).WebAssembly; // not in the ES2020 lib
@@ -98,9 +109,24 @@ export class QuickJSVm {
       if (o.sampleEvery && ++vm.polls % o.sampleEvery === 0) vm.sample();
       return Date.now() > vm.deadline;
     });
-    vm.registerHost(host);
+    vm.registerHost(host ?? nodeHostABI(opts, (id, error, value) => vm.answer(id, error, value)));
     vm.sample();
     return vm;
+  }
+
+  /** A host request ended: hand its outcome to the script (magni.settle), run what it unblocked, wake waiters. */
+  answer(id: number, error: string, value: string): void {
+    this.inFlight--;
+    try {
+      if (!this.crashed) {
+        this.call('magni.settle', id, error, value);
+        this.runJobs();
+      }
+    } finally {
+      const wake = this.wakeUp;
+      this.wakeUp = [];
+      for (const w of wake) w();
+    }
   }
 
   private registerHost(host: QuickJSHostABI): void {
@@ -110,6 +136,7 @@ export class QuickJSVm {
       if (typeof fn !== 'function') continue;
       const f = ctx.newFunction(name, (...args) => {
         this.sample();
+        if (name.endsWith('Start')) this.inFlight++; // an asynchronous request: settle() ends it
         const r = fn(...args.map((a) => ctx.dump(a)));
         return r === undefined ? undefined : r === null ? ctx.null : typeof r === 'number' ? ctx.newNumber(r) : ctx.newString(String(r));
       });
@@ -143,6 +170,33 @@ export class QuickJSVm {
 
   /** Call a global function by dotted path (e.g. 'magni.evalLine') with primitive arguments. */
   call(path: string, ...args: (string | number | boolean)[]): unknown {
+    return this.callWith(path, args, (h) => h && this.ctx.dump(h));
+  }
+
+  /**
+   * The same for a function that may return a promise: its value once it
+   * settles, running the script's jobs as the host's requests end.
+   */
+  async callAsync(path: string, ...args: (string | number | boolean)[]): Promise<unknown> {
+    const { ctx } = this;
+    const h = this.callWith(path, args, (v) => v?.dup()) as QuickJSHandle | undefined;
+    if (!h) return undefined;
+    try {
+      for (;;) {
+        this.runJobs();
+        const state = ctx.getPromiseState(h);
+        if (state.type === 'fulfilled') return state.notAPromise ? ctx.dump(h) : state.value.consume((v) => ctx.dump(v));
+        if (state.type === 'rejected') throw new BoardError(this.describe(state.error, false));
+        if (this.crashed) throw new BoardError('board is dead after an earlier crash: ' + this.crashed);
+        if (!this.inFlight) throw new BoardError(path + ' waits for a promise that no host request will settle');
+        await new Promise<void>((wake) => this.wakeUp.push(wake));
+      }
+    } finally {
+      if (h.alive) h.dispose();
+    }
+  }
+
+  private callWith(path: string, args: (string | number | boolean)[], take: (h: QuickJSHandle | undefined) => unknown): unknown {
     const { ctx } = this;
     const keys = path.split('.');
     const fnName = keys.pop()!;
@@ -161,7 +215,7 @@ export class QuickJSVm {
           typeof a === 'boolean' ? (a ? ctx.true : ctx.false) : owned[owned.push(typeof a === 'string' ? ctx.newString(a) : ctx.newNumber(a)) - 1],
         );
         try {
-          return this.guard(() => ctx.callFunction(fn, self, handles));
+          return this.guard(() => ctx.callFunction(fn, self, handles), take);
         } finally {
           for (const h of owned) h.dispose();
         }
@@ -206,8 +260,8 @@ export class QuickJSVm {
     }
   }
 
-  /** Run fn under the deadline; turn a QuickJS exception or a wasm crash into a BoardError. */
-  private guard(fn: () => { value?: QuickJSHandle; error?: QuickJSHandle }): unknown {
+  /** Run fn under the deadline; turn a QuickJS exception or a wasm crash into a BoardError. take: what to keep of the value (default: dumped). */
+  private guard(fn: () => { value?: QuickJSHandle; error?: QuickJSHandle }, take = (h: QuickJSHandle | undefined) => h && this.ctx.dump(h)): unknown {
     if (this.crashed) throw new BoardError('board is dead after an earlier crash: ' + this.crashed);
     const deadline = (this.deadline = Date.now() + this.opts.timeoutMs);
     let r: { value?: QuickJSHandle; error?: QuickJSHandle };
@@ -223,7 +277,7 @@ export class QuickJSVm {
     if (r.error) throw new BoardError(this.describe(r.error, Date.now() > deadline));
     const h = r.value;
     try {
-      return h && this.ctx.dump(h);
+      return take(h);
     } finally {
       if (h?.alive) h.dispose(); // dump() may already have consumed it (a promise)
     }
@@ -301,12 +355,11 @@ export class Board {
     return board;
   }
 
-  /** One line through the node. Failures of the VM itself come back as an %(ERROR:...) result. */
-  evalLine(line: string, trace: boolean): BoardLineResult {
+  /** One line through the node, waiting for its I/O. Failures of the VM itself come back as an %(ERROR:...) result. */
+  async evalLine(line: string, trace: boolean): Promise<BoardLineResult> {
     let r: BoardLineResult;
     try {
-      r = JSON.parse(this.vm.call('magni.evalLine', line, trace) as string);
-      this.vm.runJobs();
+      r = JSON.parse((await this.vm.callAsync('magni.evalLine', line, trace)) as string);
     } catch (e) {
       if (!(e instanceof BoardError)) throw e;
       r = { output: '%(ERROR:' + e.message + ')', errors: [e.message], warnings: [], steps: 0, passes: 0, trace: [] };

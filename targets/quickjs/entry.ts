@@ -1,10 +1,15 @@
 // The QuickJS bundle (dist/board.js): the firmware registers __magni_host,
 // evaluates this, then drives the node through globalThis.magni.
 import './polyfills.ts'; // first: installs globals before the core evaluates
-import { hostFromGlobals } from '../../firmware-shims/quickjs-host.ts';
+import { hostFromGlobals, settle } from '../../firmware-shims/quickjs-host.ts';
 import { MagniNode, type LineResult } from '../../runtime/index.ts';
 
 let node: MagniNode | undefined;
+
+const failed = (e: unknown): LineResult => {
+  const m = e instanceof Error ? e.message : String(e);
+  return { output: '%(ERROR:' + m + ')', errors: [m], warnings: [], steps: 0, passes: 0 };
+};
 
 (globalThis as any).magni = {
   /** optsJson: NodeOptions as JSON ('' for defaults). Replays the state files. */
@@ -12,17 +17,23 @@ let node: MagniNode | undefined;
     node = new MagniNode(hostFromGlobals(), optsJson ? JSON.parse(optsJson) : {});
     node.load();
   },
-  /** JSON of LineResult plus trace: string[]. Never throws a JS error; a C caller parses one shape. */
-  evalLine(line: string, trace: boolean): string {
+  /**
+   * JSON of LineResult plus trace: string[]. A string when the line needed
+   * no I/O (always, on a synchronous host), else a promise of that string
+   * that settles as the firmware answers its requests. Never throws or
+   * rejects: a C caller parses one shape.
+   */
+  evalLine(line: string, trace: boolean): string | Promise<string> {
     const lines: string[] = [];
-    let r: LineResult;
+    const json = (r: LineResult) => JSON.stringify({ ...r, trace: lines });
     try {
       if (!node) throw new Error('magni.load() was not called');
-      r = node.evalLine(line, trace ? { trace: (l) => lines.push(l) } : undefined);
+      const r = node.evaluate(line, trace ? { trace: (l) => void lines.push(l) } : undefined);
+      return r instanceof Promise ? r.then(json, (e) => json(failed(e))) : json(r);
     } catch (e) {
-      const m = e instanceof Error ? e.message : String(e);
-      r = { output: '%(ERROR:' + m + ')', errors: [m], warnings: [], steps: 0, passes: 0 };
+      return json(failed(e));
     }
-    return JSON.stringify({ ...r, trace: lines });
   },
+  /** The firmware's answer to a request it started (`__magni_host.*Start(..., id)`): error '' for success. */
+  settle,
 };

@@ -64,8 +64,8 @@ test('the board answers as the core does in-process, traces included', async () 
   try {
     for (const line of LINES) {
       const trace: string[] = [];
-      const want = { ...node.evalLine(line, { trace: (l) => void trace.push(l) }), trace };
-      assert.equal(b.evalLine(line, true), want, line);
+      const want = { ...(await node.evalLine(line, { trace: (l) => void trace.push(l) })), trace };
+      assert.equal(await b.evalLine(line, true), want, line);
     }
   } finally {
     b.dispose();
@@ -75,17 +75,17 @@ test('the board answers as the core does in-process, traces included', async () 
 test('a definition persists in the state file and a fresh board sees it', async () => {
   const file = stateFile();
   const first = await board({ stateFiles: [file] });
-  assert.is(first.evalLine('[macro greet $who]hello $who[/macro]', false).errors.length, 0);
+  assert.is((await first.evalLine('[macro greet $who]hello $who[/macro]', false)).errors.length, 0);
   first.dispose();
   assert.match(readFileSync(file, 'utf8'), '[macro greet $who]hello $who');
   const second = await board({ stateFiles: [file] });
-  assert.is(second.evalLine('[greet world]', false).output, 'hello world');
+  assert.is((await second.evalLine('[greet world]', false)).output, 'hello world');
   second.dispose();
 });
 
 test('heap numbers are measured', async () => {
   const b = await board();
-  b.evalLine('[+ [iota 1 1000]]', false);
+  await b.evalLine('[+ [iota 1 1000]]', false);
   const h = b.heap();
   b.dispose();
   assert.ok(h.load > 0, 'heap after load ' + h.load);
@@ -94,20 +94,20 @@ test('heap numbers are measured', async () => {
 
 test('a runaway line hits the step budget, and the board goes on', async () => {
   const b = await board({ maxSteps: 20_000 });
-  b.evalLine('[macro loop][loop][/macro]', false);
-  const r = b.evalLine('[loop]', false);
+  await b.evalLine('[macro loop][loop][/macro]', false);
+  const r = await b.evalLine('[loop]', false);
   assert.ok(r.output.startsWith('%(ERROR:'), r.output);
   assert.ok(r.errors.length > 0);
-  assert.is(b.evalLine('[+ 1 1]', false).output, '2');
+  assert.is((await b.evalLine('[+ 1 1]', false)).output, '2');
   b.dispose();
 });
 
 test('a line that outruns the board time limit is an %(ERROR:...) result, and the board goes on', async () => {
   const b = await board({ maxSteps: 1e12, timeoutMs: 1000 });
-  b.evalLine('[macro loop][loop][/macro]', false);
-  const r = b.evalLine('[loop]', false);
+  await b.evalLine('[macro loop][loop][/macro]', false);
+  const r = await b.evalLine('[loop]', false);
   assert.match(r.output, /^%\(ERROR:timed out/);
-  assert.is(b.evalLine('[+ 2 2]', false).output, '4');
+  assert.is((await b.evalLine('[+ 2 2]', false)).output, '4');
   b.dispose();
 });
 
