@@ -202,8 +202,8 @@ export class Evaluation implements Ctx {
       this.unclosed(g.render());
       return null;
     }
-    const [occurrences, distinct] = g.callCount();
-    if (this.strategy === 'auto' && distinct >= 256 && occurrences < 2 * distinct) {
+    const distinct = g.distinct();
+    if (this.strategy === 'auto' && distinct >= 256 && g.occurrences() < 2 * distinct) {
       // many different calls, little sharing: the text pass does that with less work
       this.toText();
       return this.textPass(this.text as string);

@@ -30,6 +30,9 @@ export interface Term {
   parents: Term[];
   /** This pass's result, parsed, once the term was reduced; null before. */
   res: Part[] | null;
+  /** The length of that result's text. */
+  resLength: number;
+  /** The pass that last rebuilt this term (each parent is rebuilt once a pass). */
   mark: number;
 }
 
@@ -39,7 +42,7 @@ const SHARE_MAX = 4096;
 function term(parts: Part[], open: boolean): Term {
   let kids = 0;
   for (const p of parts) if (typeof p !== 'string') kids++;
-  return { parts, kids, open, root: false, mult: 0, parents: [], res: null, mark: 0 };
+  return { parts, kids, open, root: false, mult: 0, parents: [], res: null, resLength: 0, mark: 0 };
 }
 
 /** Whether s[i] is preceded by an odd run of backslashes. */
@@ -139,29 +142,34 @@ function link(created: Term[]): void {
   }
 }
 
-/** Parts with adjacent texts merged; counts the terms into t.kids. */
-function setParts(t: Term, parts: Part[]): void {
+/** Rebuild t's parts with each reduced term replaced by its result, adjacent texts merged. */
+function rebuild(t: Term): void {
   const out: Part[] = [];
-  let texts: string[] = [];
+  let text = '';
+  let texts: string[] | null = null; // many texts in a row: joined once, not copied again and again
   let kids = 0;
-  const flush = () => {
-    if (texts.length) out.push(texts.length === 1 ? texts[0] : texts.join(''));
-    texts = [];
-  };
-  const add = (p: Part) => {
-    if (typeof p === 'string') {
-      if (p) texts.push(p);
-      return;
+  for (const p of t.parts) {
+    const seq = typeof p !== 'string' && p.res ? p.res : null;
+    const n = seq ? seq.length : 1;
+    for (let i = 0; i < n; i++) {
+      const q = seq ? seq[i] : p;
+      if (typeof q === 'string') {
+        if (!q) continue;
+        if (texts) texts.push(q);
+        else if (text) texts = [text, q];
+        else text = q;
+        continue;
+      }
+      if (texts) out.push(texts.join(''));
+      else if (text) out.push(text);
+      text = '';
+      texts = null;
+      out.push(q);
+      kids++;
     }
-    flush();
-    out.push(p);
-    kids++;
-  };
-  for (const p of parts) {
-    if (typeof p !== 'string' && p.res) for (const q of p.res) add(q);
-    else add(p);
   }
-  flush();
+  if (texts) out.push(texts.join(''));
+  else if (text) out.push(text);
   t.parts = out;
   t.kids = kids;
 }
@@ -219,11 +227,16 @@ export class TermGraph {
     return this.leaves.length > 0;
   }
 
-  /** Innermost calls of the next pass: their count with repeats, and without. */
-  callCount(): [occurrences: number, distinct: number] {
+  /** Innermost calls of the next pass, counting repeats. */
+  occurrences(): number {
     let n = 0;
     for (const l of this.leaves) n += l.mult;
-    return [n, this.leaves.length];
+    return n;
+  }
+
+  /** Distinct innermost calls of the next pass. */
+  distinct(): number {
+    return this.leaves.length;
   }
 
   /** The text, every shared term written out where it occurs. */
@@ -250,27 +263,31 @@ export class TermGraph {
    */
   reduce(calls: GraphCalls): number {
     const leaves = this.leaves;
-    const [steps] = this.callCount();
+    const steps = this.occurrences();
     if (steps > calls.stepsLeft()) return -1;
     const stamp = ++this.stamp;
-    const parsed = new Map<string, { parts: Part[]; len: number }>();
+    // calls with the same text in different places (fib's [fib 19] from [fib 21] and [fib 20]) get one result, shared
+    const parsed = leaves.length > 1 ? new Map<string, Term>() : null;
     const created: Term[] = [];
     let growth = 0;
     let delta = 0;
     for (const l of leaves) {
       const expr = l.parts.length ? (l.parts[0] as string) : '';
-      let r = parsed.get(expr);
-      if (!r) {
+      const same = parsed && parsed.get(expr);
+      let len: number;
+      if (same) {
+        l.res = same.res;
+        len = l.resLength = same.resLength;
+      } else {
         const text = calls.callPure(expr);
         if (text === null) return -1;
-        const parts = parse(text, true, created);
-        if (!parts) return -1;
-        r = { parts, len: text.length };
-        parsed.set(expr, r);
-        this.work += 32 + text.length;
+        l.res = parse(text, true, created);
+        if (!l.res) return -1;
+        len = l.resLength = text.length;
+        if (parsed) parsed.set(expr, l);
+        this.work += 32 + len;
       }
-      l.res = r.parts;
-      const d = (r.len - expr.length - 2) * l.mult;
+      const d = (len - expr.length - 2) * l.mult;
       delta += d;
       if (d > 0) growth += d;
     }
@@ -290,7 +307,7 @@ export class TermGraph {
         if (p.mark === stamp) continue;
         p.mark = stamp;
         this.work += p.parts.length;
-        setParts(p, p.parts);
+        rebuild(p);
         if (!p.open && p.kids === 0) next.push(p);
         this.checkMacro(p);
       }

@@ -96,7 +96,8 @@ async function engine(o: CliOptions): Promise<Engine> {
   const opts = { stateFiles: o.stateFiles, maxSteps: o.maxSteps, maxOutput: o.maxOutput, maxTime: o.maxTime, quiet: o.quiet };
   if (o.board) {
     const { Board } = await import('../quickjs/board.ts');
-    const board = await Board.create({ ...opts, log: err, bundlePath: join(root(), 'dist', 'board.js') });
+    // sampling the heap walks it: only when -v reports it
+    const board = await Board.create({ ...opts, log: err, bundlePath: join(root(), 'dist', 'board.js'), sampleEvery: o.verbose ? 1 : 0 });
     return {
       async evalLine(line, trace) {
         const r = await board.evalLine(line, !!trace);

@@ -6,9 +6,10 @@ import type { Host } from '../../runtime/host.ts';
 
 /** Why a fetch failed, in a few words (fetch itself only says "fetch failed"). */
 function reason(e: unknown, timeoutMs: number): string {
-  const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  const err = e as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
   if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return `timed out after ${timeoutMs} ms`;
-  return err?.cause?.code || err?.cause?.message || err?.message || String(e);
+  // Node puts the system error in cause, Bun on the error itself: the same words on both
+  return err?.cause?.code || err?.code || err?.cause?.message || err?.message || String(e);
 }
 
 /** HTTP(S) GET: the body as UTF-8 text; refuses a body over maxBytes, gives up after timeoutMs. */

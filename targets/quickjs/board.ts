@@ -321,6 +321,8 @@ export interface BoardOptions extends VmOptions {
   stateFiles: string[];
   maxSteps?: number;
   maxOutput?: number;
+  /** Milliseconds per line (the evaluation's own time budget; default 10,000). */
+  maxTime?: number;
   quiet?: boolean;
   /** Default: dist/board.js (npm run build) next to this file's repo; pass it when this file is bundled elsewhere. */
   bundlePath?: string;
@@ -334,7 +336,7 @@ export class Board {
   private constructor(private readonly vm: QuickJSVm) {}
 
   static async create(opts: BoardOptions): Promise<Board> {
-    const { stateFiles, maxSteps, maxOutput, quiet, bundlePath = fileURLToPath(new URL('../../dist/board.js', import.meta.url)), ...vmOpts } = opts;
+    const { stateFiles, maxSteps, maxOutput, maxTime, quiet, bundlePath = fileURLToPath(new URL('../../dist/board.js', import.meta.url)), ...vmOpts } = opts;
     let code: string;
     try {
       code = readFileSync(bundlePath, 'utf8');
@@ -344,7 +346,7 @@ export class Board {
     const vm = await QuickJSVm.create(vmOpts);
     try {
       vm.evalScript(code, 'board.js');
-      vm.call('magni.load', JSON.stringify({ stateFiles, maxSteps, maxOutput, quiet }));
+      vm.call('magni.load', JSON.stringify({ stateFiles, maxSteps, maxOutput, maxTime, quiet }));
       vm.runJobs();
     } catch (e) {
       vm.dispose();

@@ -3,10 +3,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MagniNode, type Host } from '../../runtime/index.ts';
+import { freePort } from './util.ts';
 import { Board, BoardError, QuickJSVm, type BoardOptions } from '../../targets/quickjs/board.ts';
 
 // build.mjs (plain JS) holds the one definition of the dist/board.js bundle.
@@ -109,6 +111,70 @@ test('a line that outruns the board time limit is an %(ERROR:...) result, and th
   assert.match(r.output, /^%\(ERROR:timed out/);
   assert.is((await b.evalLine('[+ 2 2]', false)).output, '4');
   b.dispose();
+});
+
+test('a line on the board has its own time budget: the evaluation ends it before the board would', async () => {
+  const b = await board({ maxSteps: 1e12, maxTime: 300, timeoutMs: 5000 });
+  await b.evalLine('[macro loop][loop][/macro]', false);
+  const r = await b.evalLine('[loop]', false);
+  assert.is(r.output, '%(ERROR:time budget of 300 ms exceeded)');
+  assert.is((await b.evalLine('[+ 2 2]', false)).output, '4');
+  b.dispose();
+});
+
+test('[inc nested 100,000 deep ends well within the default time budget on the board', async () => {
+  const b = await board({ sampleEvery: 0 }); // a device does not walk its heap every few thousand operations
+  const depth = 100_000;
+  const t0 = Date.now();
+  const r = await b.evalLine('[inc '.repeat(depth) + '0' + ']'.repeat(depth), false);
+  assert.equal(r.errors, []);
+  assert.is(r.output, String(depth));
+  assert.ok(Date.now() - t0 < 10_000, `took ${Date.now() - t0} ms`);
+  b.dispose();
+});
+
+test('wget on the board: asynchronous through the host ABI (wgetStart, magni.settle), fetches of a pass together', async () => {
+  const server = createServer((req, res) => void setTimeout(() => res.end('got ' + req.url + ' [x]'), 400));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  const b = await board();
+  try {
+    const t0 = Date.now();
+    const r = await b.evalLine(`[wget http://127.0.0.1:${port}/a] [wget http://127.0.0.1:${port}/b]`, false);
+    const took = Date.now() - t0;
+    assert.is(r.output, 'got /a [x] got /b [x]');
+    assert.ok(took < 750, `two 400 ms fetches of one pass took ${took} ms: they ran one after the other`);
+    const closed = await freePort();
+    const refused = await b.evalLine(`[wget http://127.0.0.1:${closed}/]`, false);
+    assert.is(refused.output, `%(ERROR:wget http://127.0.0.1:${closed}/: ECONNREFUSED)`);
+  } finally {
+    b.dispose();
+    server.close();
+  }
+});
+
+test('a firmware with the synchronous host ABI only (the first ABI) still works: lines finish at once', async () => {
+  await built;
+  const asked: string[] = [];
+  const abi = {
+    now: () => Date.now(),
+    randomHex: (k: number) => randomBytes(k).toString('hex'),
+    log,
+    readText: () => null,
+    appendText: () => {},
+    wget: (url: string) => (asked.push(url), 'synchronous [body]'),
+  };
+  const vm = await QuickJSVm.create({ log }, abi);
+  try {
+    vm.evalScript(readFileSync(bundlePath, 'utf8'), 'board.js');
+    vm.call('magni.load', JSON.stringify({ stateFiles: [stateFile()] }));
+    const json = vm.call('magni.evalLine', '[upper a] [wget http://x.test/]', false);
+    assert.type(json, 'string', 'a string at once, not a promise');
+    assert.is(JSON.parse(json as string).output, 'A synchronous [body]');
+    assert.equal(asked, ['http://x.test/']);
+  } finally {
+    vm.dispose();
+  }
 });
 
 test('out of memory and stack overflow in QuickJS are clear errors, not crashes', async () => {

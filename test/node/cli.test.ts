@@ -76,6 +76,29 @@ test('--max-steps bounds runaway recursion; the next line still runs', () => {
   assert.is(r.code, 1);
 });
 
+test('--max-time bounds a line in milliseconds; the next line still runs', () => {
+  const r = run(['-q', '--max-steps', '1000000000', '--max-time', '300'], '[macro loop][loop][/macro]\n[loop]\n[+ 2 2]\n');
+  assert.is(r.out, '%(ERROR:time budget of 300 ms exceeded)\n4\n');
+  assert.is(r.code, 1);
+  const bad = run(['--max-time', '0'], '');
+  assert.match(bad.err, /--max-time needs a positive whole number/);
+  assert.is(bad.code, 2);
+});
+
+for (const engine of [[], ['--bun'], ['--board']]) {
+  test(`a state file holding [inc nested 100,000 deep replays within its budget${engine.length ? ' (' + engine[0] + ')' : ''}`, () => {
+    const d = tmp();
+    const depth = 100_000;
+    writeFileSync(join(d, 'jml.state'), '[inc '.repeat(depth) + '0' + ']'.repeat(depth) + '\n[macro after]loaded[/macro]\n');
+    const t0 = Date.now();
+    const r = run([...engine, '-q'], '[after]\n', d);
+    const took = Date.now() - t0;
+    assert.is(r.out, 'loaded\n');
+    assert.is(r.err, '');
+    assert.ok(took < 10_000, `start-up took ${took} ms, over the 10 s replay budget`);
+  });
+}
+
 test('-h prints help; a bad option is a usage error', () => {
   const h = run(['-h'], '');
   assert.match(h.out, /^usage: run \[options\]/);

@@ -6,6 +6,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
+import { createServer } from 'node:http';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, RUN, sleep, tempDir } from './util.ts';
@@ -412,6 +413,39 @@ function webSuite(kind: Kind) {
     assert.not.match(inj.body, /Hello, 120/);
     assert.match(inj.body, /Hello, \[fac 5\]!/);
     assert.match(inj.body, /&lt;b&gt;x&lt;\/b&gt;/);
+  });
+
+  t('wget waits without blocking: the node fetches its own URL at once and serves others meanwhile', async () => {
+    const run = (program: string) =>
+      ctx.server.text('/run', { method: 'POST', headers: { Cookie: ctx.cookie, 'Content-Type': 'text/plain' }, body: program });
+    // its own URL: a node that blocked on its fetch could not answer it, and would wait out the timeout
+    const t0 = Date.now();
+    const self = await run(`[wget ${ctx.server.url('/greet/me/again')}]`);
+    assert.is(self.status, 200);
+    assert.match(self.body, /Hello, me! \(again\)/);
+    assert.ok(Date.now() - t0 < 900, `fetching its own URL took ${Date.now() - t0} ms`);
+    // a slow server: other requests are answered while the fetch waits
+    const slowPort = await freePort();
+    const slow = createServer((_, res) => void setTimeout(() => res.end('slow [body]'), 600));
+    await new Promise<void>((r) => slow.listen(slowPort, '127.0.0.1', r));
+    try {
+      const waiting = run(`[wget http://127.0.0.1:${slowPort}/]`);
+      await sleep(100);
+      const t1 = Date.now();
+      for (const p of ['/help', '/list', '/greet/a/b']) assert.is((await ctx.server.fetch(p)).status, 200, p);
+      const others = Date.now() - t1;
+      const r = await waiting;
+      assert.ok(others < 400, `three other requests took ${others} ms while a fetch waited`);
+      assert.is(r.body, 'slow [body]', 'the body (its brackets were quoted: never a call)');
+      // a fetch that outlasts the request's time budget (1 s) ends it with the time error
+      slow.removeAllListeners('request');
+      slow.on('request', () => {}); // never answers
+      const late = await run(`[wget http://127.0.0.1:${slowPort}/]`);
+      assert.match(late.body, /%\(ERROR:(wget .*timed out|time budget of 1000 ms exceeded)/);
+    } finally {
+      slow.closeAllConnections();
+      slow.close();
+    }
   });
 
   t('POST /upgrade: a program encrypted with the node key runs; any other key is a 403', async () => {
