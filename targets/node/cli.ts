@@ -1,12 +1,11 @@
 // The `run` command: JML line by line from stdin (batch) or a prompt (a
 // terminal), on Node, on Bun (--bun) or inside the QuickJS board (--board).
-import { createInterface } from 'node:readline';
-import { spawn } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { existsSync, writeSync } from 'node:fs';
+// Only what a plain line needs is imported here; readline, child processes,
+// the web server and the board are loaded when a command asks for them.
+import { existsSync, fstatSync, writeSync } from 'node:fs';
 import { MagniNode, type LineResult } from '../../runtime/index.ts';
 import { nodeHost } from './host.ts';
+import { stdinLines } from './lines.ts';
 
 export const USAGE = `usage: run [options] [STATE_FILE...]
 
@@ -85,11 +84,32 @@ interface Engine {
 
 const err = (line: string) => writeSync(2, line + '\n');
 
-/** The repository root, whether this runs from source or from dist/cli.mjs. */
-function root(): string {
+/** Whether stdin is a terminal. Pipes and files are settled by one fstat: touching process.stdin costs Bun ~10 ms of start-up. */
+async function stdinIsTerminal(): Promise<boolean> {
+  if (!fstatSync(0).isCharacterDevice()) return false;
+  const { isatty } = await import('node:tty'); // /dev/null is a character device too
+  return isatty(0);
+}
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+/** Output in order with the diagnostics, whole, before the next line is read. */
+function out(text: string): void {
+  const b = Buffer.from(text);
+  for (let at = 0; at < b.length; ) {
+    try {
+      at += writeSync(1, b, at);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      Atomics.wait(PAUSE, 0, 0, 1); // a full non-blocking pipe: wait a millisecond for the reader
+    }
+  }
+}
+
+/** A path below the repository root, whether this runs from source or from dist/cli.mjs. */
+async function fromRoot(...parts: string[]): Promise<string> {
+  const [{ dirname, join }, { fileURLToPath }] = await Promise.all([import('node:path'), import('node:url')]);
   let d = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(d, 'package.json')) && dirname(d) !== d) d = dirname(d);
-  return d;
+  return join(d, ...parts);
 }
 
 async function engine(o: CliOptions): Promise<Engine> {
@@ -97,7 +117,7 @@ async function engine(o: CliOptions): Promise<Engine> {
   if (o.board) {
     const { Board } = await import('../quickjs/board.ts');
     // sampling the heap walks it: only when -v reports it
-    const board = await Board.create({ ...opts, log: err, bundlePath: join(root(), 'dist', 'board.js'), sampleEvery: o.verbose ? 1 : 0 });
+    const board = await Board.create({ ...opts, log: err, bundlePath: await fromRoot('dist', 'board.js'), sampleEvery: o.verbose ? 1 : 0 });
     return {
       async evalLine(line, trace) {
         const r = await board.evalLine(line, !!trace);
@@ -116,10 +136,11 @@ async function engine(o: CliOptions): Promise<Engine> {
   return { evalLine: (line, trace) => node.evalLine(line, { trace }), report: () => null, close() {} };
 }
 
-/** Re-run this same command on Bun, from the bun npm package; signals are passed on. */
-function onBun(argv: string[]): Promise<number> {
-  const bun = join(root(), 'node_modules', '.bin', 'bun');
-  const child = spawn(bun, [join(root(), 'dist', 'cli.mjs'), ...argv.filter((a) => a !== '--bun')], { stdio: 'inherit' });
+/** Re-run this same command on Bun, from the bun npm package; signals are passed on. (./run starts Bun itself: this is for `node dist/cli.mjs --bun`.) */
+async function onBun(argv: string[]): Promise<number> {
+  const { spawn } = await import('node:child_process');
+  const bun = await fromRoot('node_modules', '.bin', 'bun');
+  const child = spawn(bun, [await fromRoot('dist', 'cli.mjs'), ...argv.filter((a) => a !== '--bun')], { stdio: 'inherit' });
   const forward = (sig: NodeJS.Signals) => child.kill(sig);
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const sig of signals) process.on(sig, forward);
@@ -162,20 +183,20 @@ export async function main(argv: string[]): Promise<number> {
     const r = await e.evalLine(line.replace(/\r$/, ''), trace);
     n++;
     if (r.errors.length) failed = true;
-    if (r.output) process.stdout.write(r.output + '\n');
+    if (r.output) out(r.output + '\n');
     if (o.verbose) err(`% line ${n}: ${(performance.now() - t0).toFixed(2)} ms, ${r.steps} reductions, ${r.passes} passes`);
   };
-  const tty = process.stdin.isTTY;
-  const rl = createInterface({ input: process.stdin, output: tty ? process.stdout : undefined, terminal: !!tty, crlfDelay: Infinity });
-  if (tty) {
+  if (await stdinIsTerminal()) {
+    const { createInterface } = await import('node:readline');
+    const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true, crlfDelay: Infinity });
     process.stdout.write('Magni JML. [help] lists the builtins; Ctrl-D quits.\n');
     rl.setPrompt('> ');
     rl.prompt();
-  }
-  for await (const line of rl) {
-    await one(line);
-    if (tty) rl.prompt();
-  }
+    for await (const line of rl) {
+      await one(line);
+      rl.prompt();
+    }
+  } else for await (const line of stdinLines()) await one(line);
   const report = o.verbose ? e.report() : null;
   if (report) err(report);
   e.close();

@@ -10,8 +10,8 @@ import { RUN, tempDir } from './util.ts';
 const tmp = () => tempDir('magni-cli-');
 
 function run(args: string[], input: string, cwd = tmp()) {
-  // Always through node: the same `./run` a user types, whatever runs the tests.
-  const r = spawnSync('node', [RUN, ...args], { cwd, input, encoding: 'utf8', timeout: 60000 });
+  // The same `./run` a user types, whatever runs the tests.
+  const r = spawnSync(RUN, args, { cwd, input, encoding: 'utf8', timeout: 60000 });
   return { out: r.stdout, err: r.stderr, code: r.status, cwd };
 }
 
@@ -152,7 +152,7 @@ test('on a terminal: a prompt with line editing and history', async () => {
   // a time, as a person types: a line; Up (history) and Enter; a line edited
   // with Left, Backspace and an insertion; Ctrl-D.
   const keys = ['[+ 1 2]\r', '\x1b[A\r', '[upper abcX]\x1b[D\x1b[D\x7fZ\r', '\x04'].join('').match(/\x1b\[.|[^]/g) as string[];
-  const child = spawn('script', ['-qec', `node ${RUN}`, '/dev/null'], { cwd: tmp() });
+  const child = spawn('script', ['-qec', RUN, '/dev/null'], { cwd: tmp() });
   let shown = '';
   const done = new Promise<number | null>((resolve) => child.on('close', resolve));
   child.stdout.on('data', (d) => (shown += String(d).replace(/\x1b\[[0-9;]*[A-Za-z]/g, '')));
