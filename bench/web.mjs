@@ -5,7 +5,7 @@
 //   node bench/web.mjs [--duration S] [--connections N] [--warmup S]
 import autocannon from 'autocannon';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -57,11 +57,7 @@ async function start(kind, dir) {
     if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`./run ${args.join(' ')} did not start: ${stderr}`);
     await sleep(20);
   }
-  // the serving process: for --bun, the Bun child of the ./run wrapper
-  let pid = proc.pid;
-  try {
-    pid = Number(readFileSync(`/proc/${proc.pid}/task/${proc.pid}/children`, 'utf8').trim().split(/\s+/)[0]) || proc.pid;
-  } catch {}
+  const pid = proc.pid; // ./run execs Node or Bun: the spawned process serves
   const stop = async () => {
     const exited = new Promise((r) => proc.once('exit', r));
     try {

@@ -81,11 +81,15 @@ const numPick = (want: number): Builtin => (a) => {
   for (let i = 1; i < w.length; i++) if (compare(atoi(w[i]), atoi(best)) * want > 0) best = w[i];
   return best;
 };
-/** One call of F per item: `[F a] [F b] ` (map's shape in the seed's trace). */
-const each = (items: string[], wrap: (x: string) => string): string => {
-  const out: string[] = [];
-  for (const x of items) out.push(wrap(x));
-  return out.length ? out.join(' ') + ' ' : '';
+/** Each item and a space: `a b `. */
+const spaced = (items: string[]): string => (items.length ? items.join(' ') + ' ' : '');
+/** One call of F per item: `[F a] [F b] ` (map's shape in the seed's trace), in one join. */
+const callEach = (f: string, items: string[]): string => (items.length ? '[' + f + ' ' + items.join('] [' + f + ' ') + '] ' : '');
+/** Filter's shape: `[[if [P a] THEN ignore] a] ` per item. */
+const filterEach = (p: string, then: string, items: string[]): string => {
+  let out = '';
+  for (const x of items) out += '[[if [' + p + ' ' + x + '] ' + then + ' ignore] ' + x + '] ';
+  return out;
 };
 const split = (sep: string, text: string): string[] => (sep ? text.split(sep) : [text]).filter(Boolean);
 
@@ -325,15 +329,15 @@ export const BUILTINS = new Map<string, Builtin>([
   ['identity', (a) => a],
   ['map', (a) => {
     const [f, ...xs] = words(a);
-    return each(xs, (x) => '[' + f + ' ' + x + ']');
+    return callEach(f, xs);
   }],
   ['filter', (a) => {
     const [p, ...xs] = words(a);
-    return each(xs, (x) => '[[if [' + p + ' ' + x + '] identity ignore] ' + x + ']');
+    return filterEach(p, 'identity', xs);
   }],
   ['filter-do', (a) => {
     const [p, f, ...xs] = words(a);
-    return each(xs, (x) => '[[if [' + p + ' ' + x + '] ' + f + ' ignore] ' + x + ']');
+    return filterEach(p, f, xs);
   }],
   ['nth', (a) => {
     const w = words(a);
@@ -369,12 +373,12 @@ export const BUILTINS = new Map<string, Builtin>([
   }],
   ['split', (a) => {
     const [sep, t] = headRest(a);
-    return each(split(sep, t), (x) => x);
+    return spaced(split(sep, t));
   }],
   ['split-do', (a) => {
     const [f, r] = headRest(a);
     const [sep, t] = headRest(r);
-    return each(split(sep, t), (x) => '[' + f + ' ' + x + ']');
+    return callEach(f, split(sep, t));
   }],
   ['substr', substr],
   ['concat', (a) => a.replace(/(\\.)| +/g, '$1')],

@@ -17,7 +17,7 @@ import type { Interpreter } from './interp.ts';
 import { type Capabilities, type Capability, OWNER } from './capabilities.ts';
 import { BudgetError, JmlError } from './errors.ts';
 import { expand, extractDefinitions, type MacroDef } from './macro.ts';
-import { IMPURE, lookup } from './builtins.ts';
+import { type Builtin, IMPURE, lookup } from './builtins.ts';
 import { firstOpen, indexUnescaped, isEscaped, quote, unescapeOutput } from './text.ts';
 import { TermGraph } from './graph.ts';
 
@@ -66,6 +66,7 @@ export interface Ctx {
 }
 
 type Pending = { at: number; len: number; result: PromiseLike<string> };
+type Resolved = { macro: MacroDef | undefined; builtin: Builtin | undefined; impure: boolean };
 
 /** Work (characters scanned or copied, calls, terms touched) between looks at the clock. */
 const CLOCK_WORK = 1 << 16;
@@ -85,6 +86,8 @@ export class Evaluation implements Ctx {
   private readonly trace: ((line: string) => void) | undefined;
   private readonly strategy: 'auto' | 'text' | 'graph';
   private memo = new Map<string, string>();
+  /** What each called name is here (a macro, a builtin or nothing): both caches last while the definitions do. */
+  private resolved = new Map<string, Resolved>();
   private memoVersion: number;
   /** Definitions that last for this evaluation only (it may define, but not keep). */
   private local: Map<string, MacroDef> | null = null;
@@ -164,8 +167,7 @@ export class Evaluation implements Ctx {
     this.charge(16);
     if (this.memoVersion !== this.interp.version) {
       // another evaluation defined something while this one waited
-      this.memo.clear();
-      this.memoVersion = this.interp.version;
+      this.forget();
     }
     const g = this.graph;
     if (g && (this.trace || g.sawMacro)) {
@@ -238,24 +240,24 @@ export class Evaluation implements Ctx {
       // The innermost call opens at the last [ before close (never before open).
       open = s.lastIndexOf('[', close);
       while (isEscaped(s, open)) open = s.lastIndexOf('[', open - 1);
+      // the hot loop: no method calls it can do without (QuickJS does not inline)
       if (++this.steps > this.maxSteps) throw new BudgetError('step budget of ' + this.maxSteps + ' substitutions exceeded');
-      const r = this.call(s.slice(open + 1, close));
+      const r = this.apply(s.slice(open + 1, close), false) as string | PromiseLike<string>;
       if (!parts) parts = [];
       parts.push(s.slice(seg, open));
       if (typeof r === 'string') {
-        this.grow(r.length - (close - open + 1));
+        if ((this.size += r.length - (close - open + 1)) > this.maxOutput) this.grow(0);
         parts.push(r);
       } else {
         (pending || (pending = [])).push({ at: parts.length, len: close - open + 1, result: r });
         parts.push('');
       }
       seg = close + 1;
-      calls++;
-      this.charge(32);
+      if ((++calls & 255) === 0) this.charge(256 * 32);
       open = indexUnescaped(s, '[', seg);
     }
     this.passes++;
-    this.charge(s.length);
+    this.charge(s.length + (calls & 255) * 32);
     if (!parts) {
       this.unclosed(s);
       return null;
@@ -285,13 +287,16 @@ export class Evaluation implements Ctx {
   }
 
   private endTextPass(parts: string[], calls: number): void {
+    const before = (this.text as string).length;
     const s = parts.join('');
     this.text = s;
     if (this.strategy !== 'auto' || calls === 0) return;
     // The graph pays when most of the text waits while a few calls change
     // (deep nesting, a long text around a loop), or when calls repeat
     // (recursion, lists of the same call): it touches each distinct call once.
-    if ((s.length > 4096 && s.length > 64 * Math.max(calls, callsMade(parts))) || (calls >= 64 && this.memoHits * 2 >= calls)) this.toGraph();
+    const idle = s.length > 4096 && s.length > 64 * calls && !hasCalls(parts, s.length / 64);
+    const repeating = calls >= 64 && this.memoHits * 2 >= calls && s.length > before;
+    if (idle || repeating) this.toGraph();
   }
 
   private toGraph(): void {
@@ -353,14 +358,13 @@ export class Evaluation implements Ctx {
     }
     const sp = expr.indexOf(' ');
     const name = sp < 0 ? expr : expr.slice(0, sp);
-    const m = this.macro(name);
+    const { macro: m, builtin: f, impure } = this.resolve(name);
     let r: string | PromiseLike<string>;
     if (m) r = expand(m, sp < 0 ? '' : expr.slice(sp + 1));
     else {
-      const f = lookup(name);
       if (!f) r = '[FAIL ' + expr + ']';
       else {
-        if (pure && IMPURE.has(name)) return null;
+        if (pure && impure) return null;
         this.roomAsked = false;
         this.speculative = pure;
         try {
@@ -374,7 +378,7 @@ export class Evaluation implements Ctx {
         }
         // impure and position-dependent results are never remembered
         if (typeof r !== 'string' || this.roomAsked) return pure ? null : r;
-        if (IMPURE.has(name)) return r;
+        if (impure) return r;
       }
     }
     if (memo) {
@@ -441,9 +445,26 @@ export class Evaluation implements Ctx {
       d = this.interp.makeDefinition(name, formals, body, { ...m, pos: 0 });
       (this.local || (this.local = new Map())).set(name, d);
     }
-    this.memo.clear();
-    this.memoVersion = this.interp.version;
+    this.forget();
     return d;
+  }
+
+  /** Definitions changed: what was remembered may be wrong now. */
+  private forget(): void {
+    this.memo.clear();
+    this.resolved.clear();
+    this.memoVersion = this.interp.version;
+  }
+
+  private resolve(name: string): Resolved {
+    let r = this.resolved.get(name);
+    if (!r) {
+      const macro = this.macro(name);
+      r = { macro, builtin: macro ? undefined : lookup(name), impure: IMPURE.has(name) };
+      if (this.resolved.size > 4096) this.resolved.clear();
+      this.resolved.set(name, r);
+    }
+    return r;
   }
 
   room(): number {
@@ -477,11 +498,10 @@ export class Evaluation implements Ctx {
   }
 }
 
-/** About how many calls the results of a text pass hold (they sit at odd places in its parts): the next pass's work. */
-function callsMade(parts: string[]): number {
-  let n = 0;
-  for (let i = 1; i < parts.length; i += 2) for (let k = parts[i].indexOf('['); k >= 0; k = parts[i].indexOf('[', k + 1)) n++;
-  return n;
+/** Whether the results of a text pass (at odd places in its parts) hold about n calls or more: the next pass's work. */
+function hasCalls(parts: string[], n: number): boolean {
+  for (let i = 1; i < parts.length; i += 2) for (let k = parts[i].indexOf('['); k >= 0; k = parts[i].indexOf('[', k + 1)) if (--n <= 0) return true;
+  return false;
 }
 
 function message(e: unknown, dflt: string): string {

@@ -25,16 +25,6 @@ function runSync(dir: string, args: string[], input = '') {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** The process a pid started (the Bun server under the `./run --bun` wrapper), if any. */
-function childOf(pid: number): number | null {
-  try {
-    const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-    return kids.length ? Number(kids[0]) : null;
-  } catch {
-    return null;
-  }
-}
-
 /** CPU time (user + system) of a process, in clock ticks. */
 function cpuTicks(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -46,7 +36,7 @@ type Kind = 'node' | 'bun';
 
 class WebServer {
   stderr = '';
-  /** The process that serves (for Bun, the child of the ./run wrapper). */
+  /** The process that serves: ./run execs Node or Bun, so it is the one spawned. */
   pid = 0;
   readonly exited: Promise<{ code: number | null; signal: string | null }>;
 
@@ -71,8 +61,9 @@ class WebServer {
       if (Date.now() > deadline) throw new Error(`./run ${args.join(' ')} did not say it serves within 60 s: ${s.stderr}`);
       await sleep(20);
     }
-    s.pid = kind === 'bun' ? childOf(s.proc.pid!) ?? 0 : s.proc.pid!;
+    s.pid = s.proc.pid!;
     assert.ok(s.pid > 0, 'the server process');
+    if (kind === 'bun') assert.match(readFileSync(`/proc/${s.pid}/comm`, 'utf8'), /^bun/, 'Bun itself serves, with no Node in front of it');
     return s;
   }
 
@@ -89,13 +80,11 @@ class WebServer {
     return { status: r.status, headers: r.headers, body: await r.text() };
   }
 
-  /** A signal to the serving process (and, for SIGKILL, its wrapper too). */
+  /** A signal to the serving process. */
   kill(signal: NodeJS.Signals): void {
-    for (const pid of signal === 'SIGKILL' ? [this.pid, this.proc.pid] : [this.pid]) {
-      try {
-        if (pid) process.kill(pid, signal);
-      } catch {}
-    }
+    try {
+      process.kill(this.pid, signal);
+    } catch {}
   }
 
   async stop(): Promise<void> {
