@@ -92,10 +92,10 @@ test('random programs give the same results whichever strategy runs a pass', () 
   );
 });
 
-test('the graph handles deep nesting in linear time: [inc nested 100,000 deep', () => {
+test('[inc nested 100,000 deep ends within the default time budget (the graph makes each pass cost what changes)', () => {
   const depth = 100_000;
-  const it = new Interpreter({ host: memHost() });
-  const r = it.run('[inc '.repeat(depth) + '0' + ']'.repeat(depth), { strategy: 'auto', maxTime: 60_000 });
+  const it = new Interpreter({ host: { ...memHost(), now: () => Date.now() } });
+  const r = it.run('[inc '.repeat(depth) + '0' + ']'.repeat(depth));
   assert.equal(r.errors, []);
   assert.is(r.output, String(depth));
   assert.is(r.steps, depth);
