@@ -9,6 +9,8 @@
 // with `magni.settle(id, error, value)`. A firmware with only the
 // synchronous forms still works: its lines then finish at once.
 import type { Host } from '../runtime/host.ts';
+import { linesOfChunks, linesOfText, textAt } from '../runtime/lines.ts';
+import { utf8Decode, utf8Length } from '../jml/utf8.ts';
 
 export interface QuickJSHostABI {
   /** Milliseconds since the Unix epoch (a double; an RTC or SNTP-synced clock). */
@@ -19,8 +21,16 @@ export interface QuickJSHostABI {
   log(line: string): void;
   /** The whole file as UTF-8 text, or null when it does not exist. Throws on an I/O error. */
   readText(path: string): string | null;
-  /** Append UTF-8 text to a file, creating it; the bytes are flushed (fsync) before it returns. */
+  /**
+   * Append UTF-8 text to a file, creating it, all or nothing: flushed (fsync)
+   * before it returns; on failure (full flash, say) the file is cut back to
+   * its size before and this throws an Error with a clear message.
+   */
   appendText(path: string, text: string): void;
+  /** Optional (large state files need it): up to length bytes of a file from offset, as hex digits; '' past its end, null when there is no file. */
+  readHex?(path: string, offset: number, length: number): string | null;
+  /** Optional, with readHex: a file's size in bytes, or -1 when there is none. */
+  fileSize?(path: string): number;
   /**
    * Optional, asynchronous. Start an HTTP(S) GET of url; when it ends, call
    * `magni.settle(id, '', body)`, or `magni.settle(id, message, '')` on failure
@@ -33,10 +43,11 @@ export interface QuickJSHostABI {
   write?(text: string): void;
 }
 
-function hexToBytes(hex: string, n: number): Uint8Array {
-  if (hex.length !== 2 * n || /[^0-9a-fA-F]/.test(hex)) throw new Error('__magni_host.randomHex(' + n + ') must return ' + 2 * n + ' hex digits');
-  const b = new Uint8Array(n);
-  for (let i = 0; i < n; i++) b[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+/** Bytes from hex digits (what the ABI passes bytes as); what: which function gave them, for the error. */
+function hexToBytes(hex: string, what: string): Uint8Array {
+  if (hex.length & 1 || /[^0-9a-fA-F]/.test(hex)) throw new Error('__magni_host.' + what + ' must return hex digits');
+  const b = new Uint8Array(hex.length >> 1);
+  for (let i = 0; i < b.length; i++) b[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
   return b;
 }
 
@@ -71,12 +82,33 @@ function request(start: (id: number) => void): Promise<string> {
 export function hostFromGlobals(): Host {
   const h = (globalThis as { __magni_host?: QuickJSHostABI }).__magni_host;
   if (!h) throw new Error('globalThis.__magni_host is not registered by the firmware');
+  const chunk = (path: string) => (offset: number, length: number) => hexToBytes(h.readHex!(path, offset, length) || '', 'readHex');
   const host: Host = {
     now: () => h.now(),
-    randomBytes: (n) => hexToBytes(h.randomHex(n), n),
+    randomBytes(n) {
+      const b = hexToBytes(h.randomHex(n), 'randomHex');
+      if (b.length !== n) throw new Error('__magni_host.randomHex(' + n + ') must return ' + 2 * n + ' hex digits');
+      return b;
+    },
     log: (line) => h.log(line),
     readText: (path) => h.readText(path),
-    appendText: (path, text) => h.appendText(path, text),
+    // with readHex a file is read in chunks; without (the first ABI), whole
+    readLines: (path) => (h.readHex ? linesOfChunks(chunk(path)) : linesOfText(h.readText(path))),
+    readAt: (path, offset, length) => (h.readHex ? utf8Decode(chunk(path)(offset, length)) : textAt(h.readText(path), offset, length)),
+    appendLine(path, line) {
+      let size: number;
+      let fresh: boolean;
+      if (h.fileSize && h.readHex) {
+        size = Math.max(0, h.fileSize(path));
+        fresh = size === 0 || h.readHex(path, size - 1, 1) === '0a';
+      } else {
+        const text = h.readText(path) || '';
+        size = utf8Length(text);
+        fresh = !text || text.endsWith('\n');
+      }
+      h.appendText(path, (fresh ? '' : '\n') + line + '\n');
+      return size + (fresh ? 0 : 1);
+    },
   };
   if (h.wgetStart) host.wget = (url, l) => request((id) => h.wgetStart!(url, l.timeoutMs, l.maxBytes, id));
   else if (h.wget) host.wget = (url, l) => h.wget!(url, l.timeoutMs, l.maxBytes);

@@ -296,7 +296,7 @@ export const BUILTINS = new Map<string, Builtin>([
   ['and', (a) => bool(words(a).every((w) => w !== '0'))],
   ['or', (a) => bool(words(a).some((w) => w !== '0'))],
   ['xor', (a) => bool(words(a).filter((w) => w !== '0').length % 2 === 1)],
-  ['not', (a) => bool(atoi(headRest(a)[0]) === 0)],
+  ['not', (a) => bool(!isTrue(words(a)[0]))],
   ['if', (a) => {
     const w = firstWords(a, 3);
     return (atoi(w[0] || '') !== 0 ? w[1] : w[2]) || '';
@@ -305,7 +305,10 @@ export const BUILTINS = new Map<string, Builtin>([
   ['empty', (a) => bool(words(a).length === 0)],
   ['has', (a) => bool(words(a).length > 0)],
   ['is', (a) => bool(isTrue(words(a)[0]))],
-  ['number', (a) => bool(/^[0-9]+$/.test(headRest(a)[0]))],
+  ['number', (a) => {
+    const w = words(a);
+    return bool(w.length === 1 && /^[0-9]+$/.test(w[0]));
+  }],
   ['alpha', (a) => String((a.match(/\p{L}/gu) || []).length)],
   ['equal', (a) => bool(str2(a)[0] === str2(a)[1])],
   ['cmp', (a) => String(-strcmp(...str2(a)) || 0)],

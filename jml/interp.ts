@@ -3,7 +3,7 @@
 // any number of them may be in flight at once.
 import type { JmlHost } from './host.ts';
 import { JmlError } from './errors.ts';
-import { definitionLine, type MacroDef } from './macro.ts';
+import { definitionLine, type MacroDef, unkeepable } from './macro.ts';
 import { isoTime } from './builtins.ts';
 import { GROUPS } from './help.ts';
 import { Evaluation, type EvalOptions, type RunResult } from './evaluation.ts';
@@ -78,9 +78,14 @@ export class Interpreter {
     };
   }
 
-  /** Define (or redefine) name: kept first (onDefine), then in effect. */
+  /**
+   * Define (or redefine) name: kept first (onDefine), then in effect. A
+   * definition whose state-log line would not read back exactly is refused.
+   */
   define(name: string, formals: string, body: string, meta: DefinitionMeta = {}): MacroDef {
     const d = this.makeDefinition(name, formals, body, meta);
+    const why = unkeepable(d);
+    if (why) throw new JmlError('cannot keep ' + name + ': ' + why);
     if (this.onDefine) {
       try {
         this.onDefine(d, definitionLine(d));

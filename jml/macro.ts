@@ -47,7 +47,8 @@ export function extractDefinitions(s: string): { text: string; defs: Extracted[]
   for (;;) {
     const at = indexUnescaped(s, OPEN, from);
     if (at < 0) break;
-    const head = s.indexOf(']', at);
+    // the header ends at the first unescaped ]: `\]` never ends anything (a name may hold it)
+    const head = indexUnescaped(s, ']', at);
     const close = head < 0 ? -1 : indexUnescaped(s, CLOSE, head + 1);
     const end = close < 0 ? -1 : s.indexOf(']', close);
     const after = s[close + CLOSE.length];
@@ -74,6 +75,21 @@ export function extractDefinitions(s: string): { text: string; defs: Extracted[]
 /** The state-log line that replays a definition. */
 export function definitionLine(d: MacroDef): string {
   return OPEN.slice(0, -1) + ' ' + d.name + (d.formals ? ' ' + d.formals : '') + ']' + d.body + CLOSE + ' ' + d.pos + ' ' + d.time + ' ' + d.user + ']';
+}
+
+/**
+ * Why the definition's state-log line would not read back as the same
+ * definition (a body ending in a lone backslash, holding [/macro or a nested
+ * [macro, a name or formals with a bare ]...), or '' when it reads back exactly.
+ */
+export function unkeepable(d: Pick<MacroDef, 'name' | 'formals' | 'body'>): string {
+  const r = extractDefinitions(definitionLine({ ...d, pos: 1, time: 't', user: 'u' }));
+  const back = r.defs[0];
+  if (r.error || r.text || r.defs.length !== 1 || !back) return 'its text would not read back as one definition';
+  if (back.name !== d.name) return 'its name would read back as ' + back.name;
+  if (back.formals.trim() !== d.formals) return 'its formals would read back as ' + back.formals;
+  if (back.body !== d.body) return 'its body would read back differently (a lone backslash at its end, [/macro or [macro in it)';
+  return '';
 }
 
 function compile(d: MacroDef): Compiled {

@@ -8,6 +8,8 @@ export interface HttpRequest {
   headers: Record<string, string>;
   /** The body bytes (empty for GET/HEAD). */
   body: Uint8Array;
+  /** The client's address, as the adapter saw it (rate limits count per client). */
+  remote?: string;
 }
 
 export interface HttpResponse {

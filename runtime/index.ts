@@ -1,6 +1,7 @@
 // The core: the language plus the node. Bundled as dist/core.js.
 export * from '../jml/index.ts';
-export type { Host } from './host.ts';
-export { MagniNode, type NodeOptions, type LineResult } from './magni.ts';
-export { readStateLines, appendStateLine, type StateLine } from './state.ts';
+export type { Host, FileLine } from './host.ts';
+export { MagniNode, type NodeOptions, type LineResult, type Version } from './magni.ts';
+export { readStateLines, type StateLine } from './state.ts';
+export { linesOfChunks, linesOfText, textAt, withLine } from './lines.ts';
 export * from './web/index.ts';

@@ -1,8 +1,9 @@
 // The node: an interpreter wired to its Host and its state files. Every
 // target (the run command, the web server, the QuickJS board) drives this.
-import { Interpreter, type Capabilities, type EvalOptions, type MacroDef, type RunResult } from '../jml/index.ts';
+import { Interpreter, OWNER, type Capabilities, type EvalOptions, type MacroDef, type RunResult } from '../jml/index.ts';
+import { utf8Length } from '../jml/utf8.ts';
 import type { Host } from './host.ts';
-import { appendStateLine, readStateLines } from './state.ts';
+import { readStateLines } from './state.ts';
 
 export interface NodeOptions {
   /** Loaded in order; the last one receives new definitions. Default ['jml.state']. */
@@ -13,19 +14,38 @@ export interface NodeOptions {
   maxTime?: number;
   /** No notes on the diagnostic stream, only errors. */
   quiet?: boolean;
+  /** The state files are another process's: read, never written (definitions last for their line). */
+  readOnly?: boolean;
 }
 
 export type LineResult = RunResult;
 
+/** A kept version of a definition: where its line is in the state log, and who made it when. */
+export interface Version {
+  file: string;
+  offset: number;
+  bytes: number;
+  /** The definition's position in the log (several may share a line). */
+  pos: number;
+  time: string;
+  user: string;
+}
+
 /** Replaying the state log: its definitions (and code it loads), never the network. */
 const REPLAY: Capabilities = new Set(['define', 'state', 'code']);
+/** The owner, on state files another process writes: everything but keeping definitions. */
+const OWNER_READING: Capabilities = new Set([...OWNER].filter((c) => c !== 'state'));
+
+/** Whose versions are indexed: wiki pages (the web node's history), not every data write. */
+const HISTORY = 'page-';
 
 export class MagniNode {
   readonly interp: Interpreter;
   readonly stateFiles: string[];
   /** The file that receives new definitions. */
   readonly stateFile: string;
-  private fragmentChecked = false;
+  /** Every kept version of each page, oldest first: /history reads one line, never the whole log. */
+  readonly versions = new Map<string, Version[]>();
 
   constructor(readonly host: Host, readonly opts: NodeOptions = {}) {
     this.interp = new Interpreter({ host, maxSteps: opts.maxSteps, maxOutput: opts.maxOutput, maxTime: opts.maxTime });
@@ -33,9 +53,8 @@ export class MagniNode {
     this.stateFile = this.stateFiles[this.stateFiles.length - 1];
   }
 
-  /** Replay the state files, each line within the budgets. Bad lines are reported and skipped; the rest loads. */
+  /** Replay the state files a line at a time, each within the budgets. Bad lines are reported and skipped; the rest loads. */
   load(): void {
-    this.interp.onDefine = null;
     for (const file of this.stateFiles) {
       for (const l of readStateLines(this.host, file)) {
         const where = file + ':' + l.line + ': ';
@@ -44,6 +63,7 @@ export class MagniNode {
           continue;
         }
         if (!l.text.trim()) continue;
+        this.interp.onDefine = (d) => this.remember(d, file, l.offset, l.bytes);
         const r = this.interp.run(l.text, { caps: REPLAY });
         for (const e of r.errors) this.host.log('%(ERROR:' + where + e + ')');
       }
@@ -58,14 +78,14 @@ export class MagniNode {
 
   /** The same, but the result at once when the line needed no I/O (a firmware on a synchronous host never sees a promise). */
   evaluate(line: string, opts: EvalOptions = {}): LineResult | Promise<LineResult> {
-    const ev = this.interp.evaluation(line, opts);
+    const ev = this.interp.evaluation(line, { caps: this.opts.readOnly ? OWNER_READING : OWNER, ...opts });
     const wait = ev.advance();
     return wait ? ev.run(wait).then((r) => this.report(r)) : this.report(ev.result());
   }
 
   /** The same, for a host whose I/O is synchronous: a line that would wait for I/O is an error. */
   evalLineSync(line: string, opts: EvalOptions = {}): LineResult {
-    return this.report(this.interp.run(line, opts));
+    return this.report(this.interp.run(line, { caps: this.opts.readOnly ? OWNER_READING : OWNER, ...opts }));
   }
 
   private report(r: RunResult): RunResult {
@@ -74,10 +94,17 @@ export class MagniNode {
     return r;
   }
 
+  /** Kept on disk (the Host appends it whole and durably, or throws) before it takes effect. */
   private persist(d: MacroDef, line: string): void {
-    if (this.fragmentChecked) this.host.appendText(this.stateFile, line + '\n');
-    else appendStateLine(this.host, this.stateFile, line);
-    this.fragmentChecked = true;
+    const offset = this.host.appendLine(this.stateFile, line);
+    this.remember(d, this.stateFile, offset, utf8Length(line));
     if (!this.opts.quiet) this.host.log('[appended ' + d.name + ' to ' + this.stateFile + ']');
+  }
+
+  private remember(d: MacroDef, file: string, offset: number, bytes: number): void {
+    if (!d.name.startsWith(HISTORY)) return;
+    let v = this.versions.get(d.name);
+    if (!v) this.versions.set(d.name, (v = []));
+    v.push({ file, offset, bytes, pos: d.pos, time: d.time, user: d.user });
   }
 }

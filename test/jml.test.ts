@@ -58,6 +58,17 @@ test('deep nesting is evaluated without recursion', () => {
   assert.is(r.passes, depth + 0);
 });
 
+test("the seed's truth table of empty, has, is, not, number and alpha", () => {
+  const table: [string, string][] = [
+    ['', '1 0 0 1 0 0'],
+    ['0', '0 1 0 1 1 0'],
+    ['1', '0 1 1 0 1 0'],
+    ['a', '0 1 1 0 0 1'],
+  ];
+  for (const [x, want] of table) assert.is(out(['empty', 'has', 'is', 'not', 'number', 'alpha'].map((f) => `[${f} ${x}]`).join(' ')), want, 'X = ' + x);
+  assert.is(out('[number 1 2] [number  12 ] [not 00] [not 0 5]'), '0 1 0 1');
+});
+
 test('exact integers, C-like division, errors for zero', () => {
   assert.is(out('[* 123456789012345678901234567890 10]'), '1234567890123456789012345678900');
   assert.is(out('[- 1 100000000000000000000]'), '-99999999999999999999');

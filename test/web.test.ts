@@ -3,36 +3,17 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MagniNode } from '../runtime/magni.ts';
-import type { Host } from '../runtime/host.ts';
+import { memHost as baseHost } from './memhost.ts';
 import type { HttpRequest, HttpResponse } from '../runtime/http.ts';
 import { WebNode, MAX_BODY, markup, type WebOptions } from '../runtime/web/index.ts';
 import { encryptText } from '../jml/crypto.ts';
+import { sealUpgrade } from '../runtime/web/upgrade.ts';
 import { utf8Encode } from '../jml/utf8.ts';
 
 const KEY = 'Abcdefgh12345678';
 const STATE = 'web.state';
 
-interface MemHost extends Host {
-  files: Map<string, string>;
-  logs: string[];
-  tick(ms: number): void;
-}
-
-function memHost(files = new Map<string, string>()): MemHost {
-  let t = Date.UTC(2024, 0, 2, 3, 4, 5);
-  let seed = 7;
-  const logs: string[] = [];
-  return {
-    files,
-    logs,
-    tick: (ms) => (t += ms),
-    now: () => t,
-    randomBytes: (n) => Uint8Array.from({ length: n }, () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24),
-    log: (l) => logs.push(l),
-    readText: (p) => (files.has(p) ? (files.get(p) as string) : null),
-    appendText: (p, s) => void files.set(p, (files.get(p) || '') + s),
-  };
-}
+const memHost = (files = new Map<string, string>()) => baseHost(files, Date.UTC(2024, 0, 2, 3, 4, 5));
 
 function setup(opts: Partial<WebOptions> = {}, host = memHost()) {
   const node = new MagniNode(host, { stateFiles: [STATE], quiet: true });
@@ -63,20 +44,23 @@ const isPage = (r: HttpResponse, status: number) => {
   assert.is(r.headers['Content-Type'], HTML);
   assert.ok(r.body.startsWith('<!DOCTYPE html>'));
   assert.match(r.body, '<meta name="viewport" content="width=device-width,initial-scale=1">');
-  assert.not.match(r.body, /<script|<link|src=/i, 'self-contained, no scripts');
+  assert.not.match(r.body, /<script|src=/i, 'self-contained, no scripts');
+  assert.equal(r.body.match(/<link[^>]*>/g), ['<link rel="icon" href="' + r.body.match(/<link rel="icon" href="(data:[^"]*)">/)![1] + '">'], 'one link: the inline icon');
+  assert.is((r.body.match(/<h1>/g) || []).length, 1, 'one H1');
 };
 
+const main = (r: HttpResponse) => (r.body.includes('<main>') ? r.body.slice(r.body.indexOf('<main>')) : r.body).slice(0, 1500);
 const has = (r: HttpResponse, ...parts: string[]) => {
-  for (const part of parts) assert.ok(r.body.includes(part), `expected ${JSON.stringify(part)} in:\n${r.body.slice(0, 1500)}`);
+  for (const part of parts) assert.ok(r.body.includes(part), `expected ${JSON.stringify(part)} in:\n${main(r)}`);
 };
 const lacks = (r: HttpResponse, ...parts: string[]) => {
-  for (const part of parts) assert.not.ok(r.body.includes(part), `unexpected ${JSON.stringify(part)} in:\n${r.body.slice(0, 1500)}`);
+  for (const part of parts) assert.not.ok(r.body.includes(part), `unexpected ${JSON.stringify(part)} in:\n${main(r)}`);
 };
 
 test('every route answers with its status and an HTML page', async () => {
   const { get, post, req, login } = setup();
   const visitor: [string, number][] = [
-    ['/', 404], ['/wiki/Home', 404], ['/edit/Home', 200], ['/list', 200], ['/history/Home', 404], ['/api', 200], ['/help', 200],
+    ['/', 200], ['/wiki/Home', 404], ['/edit/Home', 200], ['/list', 200], ['/history/Home', 404], ['/api', 200], ['/help', 200],
     ['/func/nope', 404], ['/login', 200], ['/nope', 404], ['/nope/a/b', 404], ['/wiki/a/b', 404], ['/wiki', 404], ['/run', 403],
     ['/+/1/2', 200], ['/wiki/bad.id', 400],
   ];
@@ -91,16 +75,17 @@ test('every route answers with its status and an HTML page', async () => {
   const head = await req('HEAD', '/wiki/Home');
   assert.is(head.status, 200, 'HEAD is answered like GET (the adapter drops the body)');
   assert.is(head.headers['Content-Type'], HTML);
-  const up = await req('POST', '/upgrade', '{' + encryptText('[+ 1 2]', KEY).slice(1));
+  const up = await req('POST', '/upgrade', sealUpgrade('[+ 1 2]', KEY, 1));
   assert.is(up.status, 200);
   assert.is(up.headers['Content-Type'], 'text/plain; charset=utf-8');
-  assert.is(up.body, '3');
+  assert.is(up.body, '3\n');
 });
 
 test('wiki markup: headings, bold, italic, links, lists, paragraphs', async () => {
-  assert.is(markup('=Title='), '<h1>Title</h1>');
-  assert.is(markup('==Two==\n===Three===\n====Four===='), '<h2>Two</h2><h3>Three</h3><h4>Four</h4>');
+  assert.is(markup('=Title='), '<h2>Title</h2>', "the page's title is its one H1: headings start at H2");
+  assert.is(markup('==Two==\n===Three===\n====Four===='), '<h3>Two</h3><h4>Three</h4><h5>Four</h5>');
   assert.is(markup('a __bold__ and //italic// {{Other_page-2}}'), '<p>a <b>bold</b> and <i>italic</i> <a href="/wiki/Other_page-2">Other_page-2</a></p>');
+  assert.is(markup('{{Here}} {{Gone}}', (id) => id === 'Here'), '<p><a href="/wiki/Here">Here</a> <a class="missing" href="/wiki/Gone" title="no page yet">Gone</a></p>');
   assert.is(markup('one\ntwo\n\nthree'), '<p>one\ntwo</p><p>three</p>');
   assert.is(markup('intro\n- a\n-b\n\nend'), '<p>intro</p><ul><li>a</li><li>b</li></ul><p>end</p>');
   assert.is(markup('__//both//__'), '<p><b><i>both</i></b></p>');
@@ -108,7 +93,7 @@ test('wiki markup: headings, bold, italic, links, lists, paragraphs', async () =
   assert.is(markup('{{my__page__x}}'), '<p><a href="/wiki/my__page__x">my__page__x</a></p>', 'a link is not rewritten by bold');
   assert.is(markup('{{no spaces}}'), '<p>{{no spaces}}</p>');
   assert.is(markup('<b>&"\'</b>'), '<p>&lt;b&gt;&amp;&quot;&#39;&lt;/b&gt;</p>', 'HTML is escaped before markup');
-  assert.is(markup('=<i>='), '<h1>&lt;i&gt;</h1>');
+  assert.is(markup('=<i>='), '<h2>&lt;i&gt;</h2>');
   assert.is(markup('x = y = z'), '<p>x = y = z</p>');
   assert.is(markup(''), '');
 });
@@ -120,16 +105,31 @@ test('a page is computed by JML, then marked up', async () => {
   assert.is((await post('/edit/Sums', { text, action: 'save' }, owner)).status, 303);
   const r = await get('/wiki/Sums');
   isPage(r, 200);
-  has(r, '<h1>Sums</h1>', '<p>The sum is <b>6</b>.</p>', '<ul><li>ONE</li><li>two</li></ul>', '<a href="/wiki/Other">Other</a> &amp; &lt;tags&gt;');
+  has(r, '<h2>Sums</h2>', '<p>The sum is <b>6</b>.</p>', '<ul><li>ONE</li><li>two</li></ul>', '<a class="missing" href="/wiki/Other" title="no page yet">Other</a> &amp; &lt;tags&gt;');
   has(await get('/edit/Sums'), '=Sums=\nThe sum is __[+ 1 2 3]__.\n\n- [upper one]'); // the source, with newlines, in the editor
 });
 
-test('a missing page is a 404 that offers to create it', async () => {
-  const { get } = setup();
+test('a missing page is a 404 that offers to create it to whoever may; a visitor sees no Edit link', async () => {
+  const { get, post, login } = setup();
   const r = await get('/wiki/Nothing_here');
   isPage(r, 404);
-  has(r, 'Nothing_here', '<a href="/edit/Nothing_here">');
-  has(await get('/'), '<a href="/edit/Home">');
+  has(r, 'Nothing_here');
+  lacks(r, '/edit/');
+  const owner = await login();
+  has(await get('/wiki/Nothing_here', owner), '<a href="/edit/Nothing_here">Create it</a>');
+  await post('/edit/Page', { text: 'x', action: 'save' }, owner);
+  lacks(await get('/wiki/Page'), 'href="/edit/Page"');
+  has(await get('/wiki/Page', owner), '<a href="/edit/Page">Edit</a>');
+  has(await setup({ publicWiki: true }).get('/wiki/Nothing_here'), '<a href="/edit/Nothing_here">Create it</a>');
+});
+
+test("a fresh node's / welcomes: what it is, how to log in and where the key is, Help and API", async () => {
+  const { get, login } = setup({ keyFile: 'web.state.key' });
+  const r = await get('/');
+  isPage(r, 200);
+  has(r, '<h1>Welcome</h1>', 'Magni node', '<code>web.state.key</code>', '<code>./run key</code>', 'href="/login"', 'href="/help"', 'href="/api"');
+  has(await get('/login'), '<code>web.state.key</code>', '<code>./run key</code>');
+  has(await get('/', await login()), 'href="/edit/Home"');
 });
 
 test('login: wrong key 403, right key a session cookie (HttpOnly, SameSite=Strict), logout and expiry end it', async () => {
@@ -139,14 +139,14 @@ test('login: wrong key 403, right key a session cookie (HttpOnly, SameSite=Stric
   const r = await post('/login', { key: KEY });
   assert.is(r.status, 303);
   assert.is(r.headers.Location, '/');
-  assert.match(r.headers['Set-Cookie'], /^magni_session=[0-9a-f]{32}; HttpOnly; SameSite=Strict; Path=\/$/);
+  assert.match(r.headers['Set-Cookie'], /^magni_session=[0-9a-f]{32}; HttpOnly; SameSite=Strict; Path=\/; Max-Age=43200$/);
   const owner = { cookie: r.headers['Set-Cookie'].split(';')[0] };
   has(await get('/help', owner), 'href="/logout"', 'Define a function');
   has(await get('/help'), 'href="/login"');
   lacks(await get('/help'), 'Define a function');
   const out = await get('/logout', owner);
   assert.is(out.status, 303);
-  assert.match(out.headers['Set-Cookie'], /^magni_session=; Max-Age=0/);
+  assert.match(out.headers['Set-Cookie'], /^magni_session=; .*Max-Age=0$/);
   isPage(await get('/run', owner), 403);
   const again = await login();
   isPage(await get('/run', again), 200);
@@ -190,7 +190,7 @@ test('a saved page survives a fresh node over the same files, with its history',
   const { get } = setup({}, host);
   const page = await get('/wiki/Diary');
   isPage(page, 200);
-  has(page, '<h1>Two</h1>', 'version 2');
+  has(page, '<h2>Two</h2>', 'version 2');
   const h = await get('/history/Diary');
   isPage(h, 200);
   has(h, '2024-01-02T03:04:05Z', '2024-01-02T03:05:05Z', 'href="/history/Diary/1"', 'href="/history/Diary/2"');
@@ -210,7 +210,7 @@ async function withApi() {
   await s.node.evalLine('[macro /add $a $b][+ $a $b][/macro]', owner);
   await s.node.evalLine('[macro /calc @expr][eval/+/*/data @expr][/macro]', owner);
   await s.node.evalLine('[macro /pair $a $b]<$a|$b>[/macro]', owner);
-  await s.node.evalLine('[macro secret]s3cr3t[/macro]', owner);
+  await s.node.evalLine('[macro secret]s3cr3t[/macro][data k private value]', owner);
   return s;
 }
 
@@ -223,17 +223,20 @@ test('/api: a form per public macro, $x a text input and @x a textarea', async (
   has(await get('/func/%2Fgreet'), '&lt;b&gt;Hello $name&lt;/b&gt;: @msg!', '$name @msg');
 });
 
-test('a public macro is called by path, by query and by form; the result is shown in the layout', async () => {
-  const { get, post } = await withApi();
+test('a public macro is called by path, by query and by form; its output is shown as text (HTML for a .html macro)', async () => {
+  const { get, post, node } = await withApi();
   const byPath = await get('/greet/Ann%20Lee/nice%20day');
   isPage(byPath, 200);
-  has(byPath, '<b>Hello Ann Lee</b>: nice day!');
-  has(await get('/greet?msg=hi%20there&name=Bo'), '<b>Hello Bo</b>: hi there!');
-  has(await get('/greet?name=Bo+Bo'), '<b>Hello Bo Bo</b>: !');
-  has(await post('/greet', { name: 'Cy', msg: 'from a form' }), '<b>Hello Cy</b>: from a form!');
+  has(byPath, '&lt;b&gt;Hello Ann Lee&lt;/b&gt;: nice day!');
+  has(await get('/greet?msg=hi%20there&name=Bo'), '&lt;b&gt;Hello Bo&lt;/b&gt;: hi there!');
+  has(await get('/greet?name=Bo+Bo'), '&lt;b&gt;Hello Bo Bo&lt;/b&gt;: !');
+  has(await post('/greet', { name: 'Cy', msg: 'from a form' }), '&lt;b&gt;Hello Cy&lt;/b&gt;: from a form!');
   has(await get('/add/2/40'), '<div>42</div>');
   has(await get('/add?b=1&a=2'), '<div>3</div>');
-  has(await get('/pair/x%20y/z'), '<x y|z>'); // a $ value with a space stays one argument; the owner's HTML is HTML
+  has(await get('/pair/x%20y/z'), '&lt;x y|z&gt;'); // a $ value with a space stays one argument
+  await node.evalLine('[macro /card.html $t]<b>$t</b>[/macro]', { user: 'owner' });
+  // a .html macro's output is HTML; the visitor's part of it is still escaped
+  has(await get('/card.html/%3Ci%3Ex'), '<div><b>&lt;i&gt;x</b></div>');
   isPage(await get('/secret'), 404);
   isPage(await get('/nothing/1'), 404);
   isPage(await get('/greet?name=%ZZ'), 400);
@@ -273,13 +276,16 @@ test('injection attempts through path, query, form fields, headers and cookies d
       assert.ok(r.status < 500, a);
       assert.not.ok(r.body.includes('<script>'), a);
     }
-    has(await get('/greet/' + e + '/' + e), '<b>Hello ' + a.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&#39;').replace(/"/g, '&quot;'));
+    // the output is escaped once: the visitor's text reads as typed, and is never markup
+    const esc = (x: string) => x.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&#39;').replace(/"/g, '&quot;');
+    has(await get('/greet/' + e + '/' + e), esc('<b>Hello ' + a));
+    assert.is((await get('/greet/' + e + '/x.txt')).body, '<b>Hello ' + a + '</b>: x!\n', 'plain text: as typed (text/plain is never markup)');
   }
   has(await get('/calc/%7B%2B%201%202%7D'), '<div>{+ 1 2}</div>'); // braces stay text even inside eval
   has(await get('/greet/%3Cscript%3E'), '&lt;script&gt;');
   has(await get('/%3Cscript%3E'), '&lt;script&gt;');
   // raw (unencoded) characters in the request target
-  has(await get('/greet/[data%20x%20y]/{data}'), 'Hello [data x y]</b>: {data}!');
+  has(await get('/greet/[data%20x%20y]/{data}'), 'Hello [data x y]&lt;/b&gt;: {data}!');
   assert.is((await get('/<script>')).status, 404);
   lacks(await get('/<script>'), '<script>');
   assert.is(node.interp.macros.size, before);
@@ -307,12 +313,18 @@ test('/help: builtins by group with examples, and the user\'s functions with the
   const { get, post, login } = await withApi();
   const r = await get('/help');
   isPage(r, 200);
-  has(r, '<h2>math</h2>', '<code>[+ 1 2 3 4]</code>', '<code>10</code>', '<h2>security and the world</h2>', 'href="/func/%2Fgreet"', 'href="/func/secret"');
+  has(r, '<h2>math</h2>', '<code>[+ 1 2 3 4]</code>', '<code>10</code>', '<h2>security and the world</h2>', 'href="/func/%2Fgreet"');
+  // visitors see public functions only: not the owner's private macros, data or messages
+  lacks(r, 'href="/func/secret"');
+  isPage(await get('/func/secret'), 404);
+  isPage(await get('/func/data-k'), 404);
   const f = await get('/func/%2Fgreet');
   isPage(f, 200);
   has(f, '$name @msg', '&lt;b&gt;Hello');
   lacks(f, '<b>Hello', 'Define');
   const owner = await login();
+  has(await get('/help', owner), 'href="/func/secret"');
+  has(await get('/func/data-k', owner), 'private value');
   has(await get('/func/%2Fgreet', owner), '<form method="post" action="/func/%2Fgreet">', 'value="$name @msg"');
   isPage(await post('/func/%2Fgreet', { formals: '$name', body: 'hi' }), 403);
   assert.is((await post('/func/%2Fgreet', { formals: '$n', body: 'Hi\n$n' }, owner)).status, 303);
@@ -340,29 +352,154 @@ test('/run: the owner runs a program, line by line', async () => {
   assert.match(loop.body, /step budget of 200000/);
 });
 
-test('/upgrade: a program encrypted with the node key runs; any other body is never evaluated', async () => {
+test('/upgrade: a sealed program runs once and says what it did; replayed, forged, random or unsealed bodies are refused', async () => {
   const { node, host, req } = setup();
-  const program = encryptText('[macro up $x][upper $x][/macro]upgraded', KEY);
-  const r = await req('POST', '/upgrade', program);
+  const r = await req('POST', '/upgrade', sealUpgrade('[macro up $x][upper $x][/macro]upgraded\n[up done]', KEY, 1000));
   assert.is(r.status, 200);
-  assert.is(r.body, 'upgraded');
+  assert.is(r.body, 'defined up\nupgraded\nDONE\n');
   assert.is(node.interp.macros.get('up')!.formals, '$x');
-  assert.match(host.files.get(STATE) as string, /^\[macro up \$x\]\[upper \$x\]\[\/macro 1 \S+ owner\]\n$/);
+  assert.match(host.files.get(STATE) as string, /^\[macro data-upgrade-counter\]1000\[\/macro 1 \S+ owner\]\n\[macro up \$x\]\[upper \$x\]\[\/macro 2 \S+ owner\]\n$/);
   const state = host.files.get(STATE);
-  for (const key of ['1234123412341234', 'Abcdefgh12345679', 'X'])
-    isPage(await req('POST', '/upgrade', encryptText('[macro bad]x[/macro][data x y]', key)), 403);
-  isPage(await req('POST', '/upgrade', '{00000000000000000000000000000000}'), 403);
+  // the same upgrade again, and an older one: refused (a replay would roll back newer code)
+  for (const counter of [1000, 999]) {
+    const again = await req('POST', '/upgrade', sealUpgrade('[macro up $x]old[/macro]', KEY, counter));
+    isPage(again, 403);
+    has(again, 'an old upgrade');
+  }
+  // other keys, the seed's plain encrypt-eval format, random bodies: never run
+  for (const key of ['1234123412341234', 'Abcdefgh12345679', 'X']) isPage(await req('POST', '/upgrade', sealUpgrade('[macro bad]x[/macro]', key, 2000)), 403);
+  isPage(await req('POST', '/upgrade', encryptText('[macro bad]x[/macro][data x y]', KEY)), 403);
+  let seed = 99;
+  const hex = (n: number) => Array.from({ length: n }, () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 28).toString(16)).join('');
+  for (let i = 0; i < 2000; i++) assert.is((await req('POST', '/upgrade', '{' + hex(8 * (2 + (i % 6))) + '}')).status, 403, 'a random body');
   isPage(await req('POST', '/upgrade', '[macro bad]x[/macro]'), 400);
-  isPage(await req('POST', '/upgrade', '{ABC}'), 403);
   isPage(await req('POST', '/upgrade', ''), 400);
   isPage(await req('GET', '/upgrade'), 405);
   assert.not.ok(node.interp.macros.has('bad'));
   assert.not.ok(node.interp.macros.has('data-x'));
   assert.is(host.files.get(STATE), state);
-  // what [encrypt-eval/KEY ...] makes upgrades too
-  node.interp.run('[macro x][/macro]');
-  const made = node.interp.run(`[encrypt-eval/${KEY} {macro twice $x}{* 2 $x}{/macro}{twice 21}]`).output;
-  assert.is((await req('POST', '/upgrade', made)).body, '42');
+  // a newer one runs; an error is reported with status 422
+  const bad = await req('POST', '/upgrade', sealUpgrade('[macro ok]1[/macro][/ 1 0]', KEY, 3000));
+  assert.is(bad.status, 422);
+  assert.is(bad.body, 'defined ok\n%(ERROR:division by zero)\n');
+});
+
+test('login failures are limited per client and in all: 429 with Retry-After, even for the right key', async () => {
+  const { host, web } = setup();
+  const from = (remote: string, key: string) =>
+    web.handle({ method: 'POST', url: '/login', headers: { host: 'node.test', 'content-type': 'application/x-www-form-urlencoded' }, body: utf8Encode('key=' + key), remote });
+  for (let i = 0; i < 5; i++) assert.is((await from('10.0.0.1', 'wrong' + i)).status, 403);
+  const blocked = await from('10.0.0.1', KEY);
+  isPage(blocked, 429);
+  assert.match(blocked.headers['Retry-After'], /^\d+$/);
+  has(blocked, 'too many failed logins');
+  assert.is((await from('10.0.0.2', KEY)).status, 303, 'another client is not held up by one guesser');
+  for (let c = 3; c < 6; c++) for (let i = 0; i < 5; i++) await from('10.0.0.' + c, 'x');
+  assert.is((await from('10.0.0.9', KEY)).status, 429, 'nor do guessers from many addresses get more than 20 a minute');
+  host.tick(61_000);
+  assert.is((await from('10.0.0.1', KEY)).status, 303, 'a minute later, the owner logs in');
+});
+
+test('one cookie name per node: a session of another node on the same host never logs in here', async () => {
+  const a = setup({ cookie: 'magni_1111' });
+  const b = setup({ cookie: 'magni_2222' }, a.host);
+  const r = await a.post('/login', { key: KEY });
+  assert.match(r.headers['Set-Cookie'], /^magni_1111=[0-9a-f]{32};/);
+  const cookie = { cookie: r.headers['Set-Cookie'].split(';')[0] };
+  isPage(await a.get('/run', cookie), 200);
+  isPage(await b.get('/run', cookie), 403);
+});
+
+test('a preview has no effects: it may define for itself, nothing is kept or seen by others', async () => {
+  const { node, host, post, get, login } = setup();
+  const owner = await login();
+  const pre = await post('/edit/P', { text: '[data x kept?] [data-x] [message a m1 hi][message-m1]', action: 'preview' }, owner);
+  has(pre, 'kept? kept? hihi');
+  assert.not.ok(node.interp.macros.has('data-x'));
+  assert.not.ok(node.interp.macros.has('message-m1'));
+  assert.is(host.files.get(STATE), undefined);
+  // a visitor previews inert text
+  has(await post('/edit/P', { text: '[+ 1 2]', action: 'preview' }), '<article><p>[+ 1 2]</p></article>');
+  isPage(await get('/wiki/P'), 404);
+});
+
+test('a save that cannot be written answers 507, and the node serves what is on disk', async () => {
+  const host = memHost();
+  let full = false;
+  const append = host.appendLine;
+  host.appendLine = (path, line) => {
+    if (full) throw new Error('cannot write web.state: the disk is full');
+    return append(path, line);
+  };
+  const { node, post, get, login } = setup({}, host);
+  const owner = await login();
+  await post('/edit/Kept', { text: 'on disk', action: 'save' }, owner);
+  full = true;
+  const r = await post('/edit/Kept', { text: 'never written', action: 'save' }, owner);
+  isPage(r, 507);
+  has(r, 'the disk is full', 'nothing was changed');
+  has(await get('/wiki/Kept'), '<p>on disk</p>');
+  isPage(await post('/func', { name: 'f', formals: '', body: 'x' }, owner), 507);
+  assert.not.ok(node.interp.macros.has('f'));
+  const after = setup({}, memHost(host.files));
+  has(await after.get('/wiki/Kept'), '<p>on disk</p>');
+});
+
+test('a public wiki has room for visitors, not for a flood: page size, saves per minute, bytes in all', async () => {
+  // (the bytes counted are those of the state log's lines: a 90-byte page takes about 140)
+  const { get, post, login, node } = setup({ publicWiki: true, publicPageBytes: 100, publicBytes: 450, publicSavesPerClient: 2, publicSavesPerMinute: 3 });
+  isPage(await post('/edit/Big', { text: 'x'.repeat(101), action: 'save' }), 413);
+  assert.is((await post('/edit/A', { text: 'a'.repeat(90), action: 'save' })).status, 303);
+  assert.is((await post('/edit/B', { text: 'b'.repeat(90), action: 'save' })).status, 303);
+  const tooMany = await post('/edit/C', { text: 'c', action: 'save' });
+  isPage(tooMany, 429);
+  assert.match(tooMany.headers['Retry-After'], /^\d+$/);
+  (node.host as ReturnType<typeof memHost>).tick(61_000);
+  assert.is((await post('/edit/C', { text: 'c'.repeat(90), action: 'save' })).status, 303);
+  const full = await post('/edit/D', { text: 'd'.repeat(90), action: 'save' });
+  isPage(full, 507);
+  has(full, 'the public wiki is full');
+  const owner = await login();
+  assert.is((await post('/edit/D', { text: 'd'.repeat(1000), action: 'save' }, owner)).status, 303, 'the owner is not limited');
+  has(await get('/wiki/D'), 'd'.repeat(1000));
+});
+
+test('/history comes from an index: no request reads the whole log; each version is one line read back', async () => {
+  const { host, post, get, login } = setup();
+  const owner = await login();
+  for (let i = 1; i <= 3; i++) await post('/edit/Log', { text: 'version ' + i, action: 'save' }, owner);
+  let wholeReads = 0;
+  let lineReads = 0;
+  const [readLines, readAt] = [host.readLines, host.readAt];
+  host.readLines = (p) => (wholeReads++, readLines(p));
+  host.readAt = (p, o, n) => (lineReads++, readAt(p, o, n));
+  has(await get('/history/Log'), 'href="/history/Log/3"');
+  has(await get('/history/Log/2'), '<pre>version 2</pre>');
+  has(await get('/list'), 'Recent changes', 'href="/history/Log/3"');
+  assert.is(wholeReads, 0);
+  assert.is(lineReads, 1);
+});
+
+test('plain text when asked: Accept: text/plain or a .txt suffix', async () => {
+  const { get } = await withApi();
+  const r = await get('/greet/World/hi.txt');
+  assert.is(r.status, 200);
+  assert.is(r.headers['Content-Type'], 'text/plain; charset=utf-8');
+  assert.is(r.body, '<b>Hello World</b>: hi!\n');
+  assert.is((await get('/add/2/3', { accept: 'text/plain' })).body, '5\n');
+  assert.is((await get('/upper/abc.txt')).body, 'ABC\n');
+  const missing = await get('/nothing.txt');
+  assert.is(missing.status, 404);
+});
+
+test('pages: a CSP that keeps forms home, a line ending in a backslash keeps it, recent changes on /list', async () => {
+  const { get, post, login } = setup();
+  const r = await get('/list');
+  assert.match(r.headers['Content-Security-Policy'], /form-action 'self'; base-uri 'none'; frame-ancestors 'none'/);
+  const owner = await login();
+  await post('/edit/Paths', { text: 'ends in a backslash \\\nnext line', action: 'save' }, owner);
+  has(await get('/wiki/Paths'), '<p>ends in a backslash \\\nnext line</p>');
+  has(await get('/list'), '<h2>Recent changes</h2>', 'href="/wiki/Paths"');
 });
 
 test('malformed requests: 400, 404, 405 (with Allow), 413', async () => {

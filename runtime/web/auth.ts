@@ -1,17 +1,24 @@
-// The owner: a session cookie after logging in with the node's key, or an
-// upgrade program encrypted under that key. Sessions live in memory only.
+// The owner: a session cookie after logging in with the node's key, or a
+// sealed upgrade (upgrade.ts). Sessions live in memory only, expire, and end
+// on the server at logout. The cookie is named per node: a browser shares
+// cookies across the ports of one host name.
 import type { Host } from '../host.ts';
-import { bteaDecrypt, bytesToWords, fromHex, keyFromString, toHex, wordsToBytes } from '../../jml/xxtea.ts';
-import { utf8Decode } from '../../jml/utf8.ts';
+import { toHex } from '../../jml/xxtea.ts';
 
-export const COOKIE = 'magni_session';
-const TTL = 12 * 3600 * 1000;
+/** A session lasts this long (the cookie and the server alike). */
+export const SESSION_MS = 12 * 3600 * 1000;
 const MAX_SESSIONS = 64;
 
 export class Sessions {
   private expiry = new Map<string, number>();
 
-  constructor(private host: Host) {}
+  /** name: the cookie's name, one per node (e.g. magni_1111). */
+  constructor(private host: Host, readonly name = 'magni_session') {}
+
+  /** The Set-Cookie value for a token ('' ends the session in the browser). */
+  cookie(token: string): string {
+    return `${this.name}=${token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${token ? SESSION_MS / 1000 : 0}`;
+  }
 
   /** A new session token (32 hex digits); the oldest session goes when there are too many. */
   open(): string {
@@ -19,13 +26,13 @@ export class Sessions {
     for (const [t, e] of this.expiry) if (e <= now) this.expiry.delete(t);
     if (this.expiry.size >= MAX_SESSIONS) this.expiry.delete(this.expiry.keys().next().value as string);
     const token = toHex(this.host.randomBytes(16)).toLowerCase();
-    this.expiry.set(token, now + TTL);
+    this.expiry.set(token, now + SESSION_MS);
     return token;
   }
 
   /** The live session token in a Cookie header, or ''. */
   find(cookie: string | undefined): string {
-    const m = new RegExp('(?:^|;)\\s*' + COOKIE + '=([0-9a-f]{32})\\s*(?:;|$)').exec(cookie || '');
+    const m = new RegExp('(?:^|;)\\s*' + this.name + '=([0-9a-f]{32})\\s*(?:;|$)').exec(cookie || '');
     const e = m ? this.expiry.get(m[1]) : undefined;
     if (e === undefined) return '';
     if (e > this.host.now()) return m![1];
@@ -46,22 +53,4 @@ export function sameKey(a: string, b: string): boolean {
   let d = a.length ^ b.length;
   for (let i = 0; i < a.length; i++) d |= a.charCodeAt(i) ^ b.charCodeAt(i % (b.length || 1));
   return d === 0;
-}
-
-/**
- * The plaintext of an encrypt/KEY ciphertext (hex), or null unless it is
- * what encryptText makes: valid UTF-8, not empty, then only its zero padding.
- * A wrong key gives random bytes, which this rejects (almost) always.
- */
-export function decryptStrict(hex: string, key: string): string | null {
-  const b = fromHex(hex);
-  if (!b || b.length < 8 || b.length & 3) return null;
-  const w = bytesToWords(b, b.length >> 2);
-  bteaDecrypt(w, keyFromString(key));
-  const p = wordsToBytes(w);
-  let z = p.indexOf(0);
-  if (z < 0) z = p.length;
-  if (z === 0 || (p.length - z > 3 && p.length > 8) || p.subarray(z).some((x) => x !== 0)) return null;
-  const s = utf8Decode(p, 0, z);
-  return s.indexOf('\ufffd') < 0 && !/[\0-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(s) ? s : null;
 }

@@ -1,7 +1,7 @@
 // Request decoding (strict: malformed input is a 400, never a guess) and the
 // quoting that makes a visitor's text inert before JML sees it.
 import { utf8Decode, utf8Encode } from '../../jml/utf8.ts';
-import { definitionLine, extractDefinitions, type MacroDef } from '../../jml/macro.ts';
+import { unkeepable } from '../../jml/macro.ts';
 import { HttpError } from './html.ts';
 import { esc } from './html.ts';
 
@@ -52,10 +52,12 @@ export const editable = (body: string): string => body.replace(/\\([^])/g, (m, c
 /** Textarea text as a body: CRLF to LF (define() stores newlines as `\n`). */
 export const lines = (s: string): string => s.replace(/\r\n?/g, '\n');
 
-/** Whether a definition survives its state-log line unchanged (no nested [macro], no [/macro], no final `\`). */
-export function storable(name: string, formals: string, body: string): boolean {
-  body = body.replace(/\n/g, '\\n');
-  const r = extractDefinitions(definitionLine({ name, formals, body, pos: 1, time: 't', user: 'u' } as MacroDef));
-  const d = r.defs[0];
-  return !r.error && !r.text && r.defs.length === 1 && d.name === name && d.formals === formals && d.body === body;
-}
+/**
+ * A page's text as its source: a lone backslash at the end of a line is a
+ * backslash the writer sees, not an escape of the line break (stored, the
+ * break is the two characters `\n`, which it would turn into a literal n).
+ */
+export const pageSource = (s: string): string => s.replace(/(^|[^\\])((?:\\\\)*)\\(?=\n|$)/g, '$1$2\\\\');
+
+/** Whether a definition survives its state-log line unchanged (no nested [macro, no [/macro, no final `\`). */
+export const storable = (name: string, formals: string, body: string): boolean => !unkeepable({ name, formals, body: body.replace(/\n/g, '\\n') });

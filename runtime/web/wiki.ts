@@ -1,18 +1,18 @@
-// The seed's wiki markup, on text already HTML-escaped: `=h1=` .. `====h4====`
-// (a whole line), `__bold__`, `//italic//`, `{{link}}`, `-` list items, and
-// blank lines between paragraphs.
-import { esc } from './html.ts';
+// The seed's wiki markup, on text already HTML-escaped: `=h=` .. `====h====`
+// (a whole line; the page's title is its one H1, so these are H2 to H5),
+// `__bold__`, `//italic//`, `{{link}}`, `-` list items, and blank lines
+// between paragraphs.
+import { esc, pageLink } from './html.ts';
 
 /** Page IDs: what /wiki/ID, /edit/ID and {{ID}} accept. */
 export const ID = /^[\w-]{1,64}$/;
 
-// One pass, so a link's href is never rewritten by bold or italic; `://` is not italic.
-const inline = (s: string): string =>
-  s.replace(/\{\{([\w-]{1,64})\}\}|__(.+?)__|(?<!:)\/\/(.+?)\/\//g, (_, l, b, i) =>
-    l ? `<a href="/wiki/${l}">${l}</a>` : b ? `<b>${inline(b)}</b>` : `<i>${inline(i)}</i>`);
-
-/** Render plain text (a page's output) as HTML. */
-export function markup(text: string): string {
+/** Render plain text (a page's output) as HTML; exists tells which pages a {{link}} finds. */
+export function markup(text: string, exists: (id: string) => boolean = () => true): string {
+  // One pass, so a link's href is never rewritten by bold or italic; `://` is not italic.
+  const inline = (s: string): string =>
+    s.replace(/\{\{([\w-]{1,64})\}\}|__(.+?)__|(?<!:)\/\/(.+?)\/\//g, (_, l, b, i) =>
+      l ? pageLink(l, exists(l)) : b ? `<b>${inline(b)}</b>` : `<i>${inline(i)}</i>`);
   let out = '';
   let block = '';
   let items: string[] = [];
@@ -26,7 +26,7 @@ export function markup(text: string): string {
     const kind = !line || h ? '' : line[0] === '-' ? 'ul' : 'p';
     if (kind !== block || !kind) close();
     block = kind;
-    if (h) out += `<h${h[1].length}>${inline(h[2].trim())}</h${h[1].length}>`;
+    if (h) out += `<h${h[1].length + 1}>${inline(h[2].trim())}</h${h[1].length + 1}>`;
     else if (kind) items.push(inline(kind === 'ul' ? line.slice(1).trim() : line));
   }
   close();

@@ -43,6 +43,7 @@ interface BunRequest {
 interface BunServer {
   port: number;
   stop(closeActiveConnections?: boolean): Promise<void> | void;
+  requestIP(req: BunRequest): { address: string } | null;
 }
 interface BunServeOptions {
   port: number;
@@ -134,11 +135,13 @@ export async function serveBun(o: ServeOptions): Promise<RunningServer> {
     // Bun 1.x binds with SO_REUSEPORT unless told not to when development is false:
     // a second server on the same port would start and silently share it.
     reusePort: false,
-    async fetch(req) {
+    async fetch(req, srv) {
       const deadline = Date.now() + o.requestMs;
       const head = req.method === 'HEAD';
       const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/.exec(req.url);
       const target = m ? req.url.slice(m[0].length) || '/' : req.url;
+      // Bun hands over raw bytes that are not UTF-8 as U+FFFD: answer as node:http does (400), not with a lookup of a mangled path
+      if (target.includes('\ufffd')) return respond(plain(400, 'bad request target'), head, true);
       const length = req.headers.get('content-length');
       if (length !== null && Number(length) > o.maxBody) return respond(tooLarge, head, true);
       const body = await readBody(req, o.maxBody, deadline);
@@ -148,7 +151,7 @@ export async function serveBun(o: ServeOptions): Promise<RunningServer> {
       req.headers.forEach((v, k) => {
         headers[k] = k in headers ? headers[k] + ', ' + v : v;
       });
-      return respond(await o.handle({ method: req.method, url: target, headers, body }), head, false);
+      return respond(await o.handle({ method: req.method, url: target, headers, body, remote: srv.requestIP(req)?.address }), head, false);
     },
     error(e) {
       o.log('run: web: ' + (e?.stack || e));

@@ -2,10 +2,11 @@
 // terminal), on Node, on Bun (--bun) or inside the QuickJS board (--board).
 // Only what a plain line needs is imported here; readline, child processes,
 // the web server and the board are loaded when a command asks for them.
-import { existsSync, fstatSync, writeSync } from 'node:fs';
+import { existsSync, fstatSync, statSync, writeSync } from 'node:fs';
 import { MagniNode, type LineResult } from '../../runtime/index.ts';
 import { nodeHost } from './host.ts';
 import { stdinLines } from './lines.ts';
+import { lockStateFile } from './lock.ts';
 
 export const USAGE = `usage: run [options] [STATE_FILE...]
 
@@ -25,10 +26,12 @@ options:
   --bun           run the same command on Bun
   --board         run inside the QuickJS virtual board
   -w [PORT]       serve the web node and its mini-wiki (default port 1111)
-  --public-wiki   with -w: anyone may edit wiki pages (never code)
+  --listen ADDR   with -w: the address to serve on (default 127.0.0.1; 0.0.0.0 or :: for the network)
+  --public-wiki   with -w: anyone may edit wiki pages (never code), within limits
 
 commands:
-  run key [STATE_FILE...]   print this node's key (created on first use, beside the state file)
+  run key [STATE_FILE...]       print this node's key (created on first use, beside the state file)
+  run upgrade [STATE_FILE...]   seal the program on stdin for POST /upgrade with the node's key
 
 exit status: 0, or 1 if any line had an error, 2 for bad usage.`;
 
@@ -40,6 +43,7 @@ export interface CliOptions {
   bun: boolean;
   board: boolean;
   web: number | null;
+  listen: string;
   publicWiki: boolean;
   maxSteps?: number;
   maxOutput?: number;
@@ -49,9 +53,15 @@ export interface CliOptions {
 }
 
 export function parseArgs(argv: string[]): CliOptions {
-  const o: CliOptions = { trace: false, quiet: false, verbose: false, help: false, bun: false, board: false, web: null, publicWiki: false, stateFiles: [] };
+  const o: CliOptions = { trace: false, quiet: false, verbose: false, help: false, bun: false, board: false, web: null, listen: '127.0.0.1', publicWiki: false, stateFiles: [] };
   const count = (flag: string, v: string | undefined): number => {
     if (v === undefined || !/^\d+$/.test(v) || +v < 1) throw new Error(flag + ' needs a positive whole number');
+    return +v;
+  };
+  /** The word after -w as a port; 0 when it is a state file (a path: it has a . or a /). */
+  const port = (v: string | undefined): number => {
+    if (v === undefined || v.startsWith('-') || /[./]/.test(v)) return 0;
+    if (!/^\d+$/.test(v) || +v < 1 || +v > 65535) throw new Error(`-w takes a port from 1 to 65535, not ${v} (a state file goes after it: -w 1111 ${v})`);
     return +v;
   };
   for (let i = 0; i < argv.length; i++) {
@@ -66,10 +76,14 @@ export function parseArgs(argv: string[]): CliOptions {
     else if (a === '--max-steps') o.maxSteps = count(a, argv[++i]);
     else if (a === '--max-output') o.maxOutput = count(a, argv[++i]);
     else if (a === '--max-time') o.maxTime = count(a, argv[++i]);
-    else if (a === '-w') o.web = /^\d+$/.test(argv[i + 1] || '') ? count(a, argv[++i]) : 1111;
+    else if (a === '-w') o.web = port(argv[i + 1]) ? port(argv[++i]) : 1111;
+    else if (a === '--listen') {
+      o.listen = argv[++i] || '';
+      if (!/^[0-9a-fA-F.:]+$|^localhost$/.test(o.listen)) throw new Error('--listen needs an address, such as 127.0.0.1, 0.0.0.0 or ::');
+    }
     else if (/^-[tqvh]{2,}$/.test(a)) argv.splice(i + 1, 0, ...a.slice(1).split('').map((c) => '-' + c));
     else if (a.startsWith('-')) throw new Error('unknown option ' + a);
-    else if (a === 'key' && o.stateFiles.length === 0 && !o.command) o.command = a;
+    else if ((a === 'key' || a === 'upgrade') && o.stateFiles.length === 0 && !o.command) o.command = a;
     else o.stateFiles.push(a);
   }
   return o;
@@ -113,7 +127,11 @@ async function fromRoot(...parts: string[]): Promise<string> {
 }
 
 async function engine(o: CliOptions): Promise<Engine> {
-  const opts = { stateFiles: o.stateFiles, maxSteps: o.maxSteps, maxOutput: o.maxOutput, maxTime: o.maxTime, quiet: o.quiet };
+  // One writer per state file: while another process (a server) holds it, this one reads it only.
+  const lock = lockStateFile(stateFilesOf(o).at(-1) as string);
+  if (!lock.held && !o.quiet)
+    err(`run: ${lock.file.replace(/\.lock$/, '')} is in use by another Magni process (pid ${lock.holder}): reading it; definitions last for their line and are not kept`);
+  const opts = { stateFiles: o.stateFiles, maxSteps: o.maxSteps, maxOutput: o.maxOutput, maxTime: o.maxTime, quiet: o.quiet, readOnly: !lock.held };
   if (o.board) {
     const { Board } = await import('../quickjs/board.ts');
     // sampling the heap walks it: only when -v reports it
@@ -156,6 +174,9 @@ async function onBun(argv: string[]): Promise<number> {
   });
 }
 
+/** The state files a command uses (the last one receives new definitions). */
+export const stateFilesOf = (o: CliOptions): string[] => (o.stateFiles.length ? o.stateFiles : ['jml.state']);
+
 export async function main(argv: string[]): Promise<number> {
   let o: CliOptions;
   try {
@@ -165,12 +186,18 @@ export async function main(argv: string[]): Promise<number> {
     err(USAGE);
     return 2;
   }
+  for (const f of stateFilesOf(o)) {
+    if (existsSync(f) && !statSync(f).isFile()) {
+      err(`run: ${f} is not a state file (it is a directory or a device); give a file's path`);
+      return 2;
+    }
+  }
   if (o.help) {
     process.stdout.write(USAGE + '\n');
     return 0;
   }
   if (o.bun && !('Bun' in globalThis)) return onBun(argv);
-  if (o.web !== null || o.command === 'key') {
+  if (o.web !== null || o.command) {
     const { webMain } = await import('./web.ts');
     return webMain(o);
   }

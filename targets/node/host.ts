@@ -1,8 +1,10 @@
 // The Host on Node and Bun: files through node:fs, randomness from
 // Web Crypto (a global: cheaper to start than node:crypto), wget through
 // fetch (asynchronous: the node never waits on it).
-import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
-import type { Host } from '../../runtime/host.ts';
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { FileLine, Host } from '../../runtime/host.ts';
+import { linesOfChunks } from '../../runtime/lines.ts';
 
 /** Why a fetch failed, in a few words (fetch itself only says "fetch failed"). */
 function reason(e: unknown, timeoutMs: number): string {
@@ -40,6 +42,77 @@ export async function wget(url: string, { timeoutMs, maxBytes }: { timeoutMs: nu
   }
 }
 
+/** Make a new directory entry durable too (best effort: not every system can fsync a directory). */
+export function syncDir(file: string): void {
+  try {
+    const fd = openSync(dirname(file) || '.', 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {}
+}
+
+/** A file's lines, read 64 KiB at a time. */
+function* fileLines(path: string): Generator<FileLine> {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  try {
+    const buf = Buffer.allocUnsafe(1 << 16);
+    yield* linesOfChunks((offset, length) => {
+      const n = readSync(fd, buf, 0, Math.min(length, buf.length), offset);
+      return buf.subarray(0, n);
+    }, buf.length);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Why a write failed, for the person reading the error. */
+function writeFailure(e: unknown, path: string): Error {
+  const code = (e as NodeJS.ErrnoException).code;
+  const why = code === 'ENOSPC' ? 'the disk is full' : code === 'EFBIG' ? 'the file has reached its size limit' : code === 'EDQUOT' ? 'the disk quota is used up' : (e as Error).message;
+  return new Error(`cannot write ${path}: ${why}`);
+}
+
+/**
+ * Append text to a file (creating it), all or nothing: the whole buffer
+ * (short writes continue), fsync (and the directory's entry for a new file);
+ * on any failure the file is truncated back to its size before, and this
+ * throws. fresh: first end a fragment a crash left (a file not ending in a
+ * newline) with one. Returns where the text starts.
+ */
+export function appendText(path: string, text: string, fresh = false): number {
+  const existed = existsSync(path);
+  const fd = openSync(path, 'a+', 0o644);
+  try {
+    const size = fstatSync(fd).size;
+    const last = Buffer.alloc(1);
+    const glue = fresh && size > 0 && !(readSync(fd, last, 0, 1, size - 1) === 1 && last[0] === 10);
+    const data = Buffer.from((glue ? '\n' : '') + text);
+    try {
+      for (let at = 0; at < data.length; ) at += writeSync(fd, data, at);
+      fsyncSync(fd);
+    } catch (e) {
+      try {
+        ftruncateSync(fd, size);
+        fsyncSync(fd);
+      } catch {}
+      throw writeFailure(e, path);
+    }
+    if (!existed) syncDir(path);
+    return size + (glue ? 1 : 0);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export function nodeHost(log: (line: string) => void = (line) => writeSync(2, line + '\n')): Host {
   return {
     now: () => Date.now(),
@@ -54,14 +127,16 @@ export function nodeHost(log: (line: string) => void = (line) => writeSync(2, li
         throw e;
       }
     },
-    appendText(path, text) {
-      const fd = openSync(path, 'a', 0o644);
+    readLines: fileLines,
+    readAt(path, offset, length) {
+      const fd = openSync(path, 'r');
       try {
-        writeSync(fd, text);
-        fsyncSync(fd);
+        const b = Buffer.alloc(length);
+        return b.toString('utf8', 0, readSync(fd, b, 0, length, offset));
       } finally {
         closeSync(fd);
       }
     },
+    appendLine: (path, line) => appendText(path, line + '\n', true),
   };
 }

@@ -8,9 +8,11 @@ import { randomBytes } from 'node:crypto';
 import { MagniNode } from '../../runtime/index.ts';
 import type { HttpRequest, HttpResponse } from '../../runtime/http.ts';
 import { WebNode, MAX_BODY } from '../../runtime/web/index.ts';
+import { sealUpgrade } from '../../runtime/web/upgrade.ts';
 import type { CliOptions } from './cli.ts';
 import type { RunningServer, ServeOptions } from '../bun/serve.ts';
-import { nodeHost } from './host.ts';
+import { nodeHost, syncDir } from './host.ts';
+import { lockStateFile } from './lock.ts';
 
 const err = (line: string) => writeSync(2, line + '\n');
 
@@ -80,19 +82,6 @@ function readKey(file: string): string | null {
   return key;
 }
 
-/** Make the new directory entry durable too (best effort: not every system can fsync a directory). */
-function syncDir(file: string): void {
-  const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) || '/' : '.';
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {}
-}
-
 // ---- shared by both adapters ---------------------------------------------
 
 /**
@@ -132,7 +121,7 @@ export function routerHandler(web: { handle(req: HttpRequest): Promise<HttpRespo
     if (url === null) return plain(400, 'bad request target');
     const method = req.method === 'HEAD' ? 'GET' : req.method;
     try {
-      return await web.handle({ method, url, headers: req.headers, body: req.body });
+      return await web.handle({ method, url, headers: req.headers, body: req.body, remote: req.remote });
     } catch (e) {
       log('run: web: ' + method + ' ' + url + ': ' + ((e as Error)?.stack || e));
       return plain(500, 'internal error');
@@ -255,7 +244,7 @@ function onRequest(o: ServeOptions, req: IncomingMessage, res: ServerResponse): 
       if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
     }
     const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-    o.handle({ method: req.method || 'GET', url: req.url || '', headers, body: new Uint8Array(body.buffer, body.byteOffset, body.length) }).then(
+    o.handle({ method: req.method || 'GET', url: req.url || '', headers, body: new Uint8Array(body.buffer, body.byteOffset, body.length), remote: req.socket.remoteAddress }).then(
       (r) => send(r),
       () => send(plain(500, 'internal error')),
     );
@@ -279,11 +268,23 @@ export async function webMain(o: CliOptions): Promise<number> {
     process.stdout.write(key + '\n');
     return 0;
   }
+  if (o.command === 'upgrade') {
+    // the program on stdin, sealed with the key and the time (a counter the node must not have seen)
+    process.stdout.write(sealUpgrade(readFileSync(0, 'utf8').replace(/\r\n?/g, '\n').replace(/\n+$/, ''), key, Date.now()) + '\n');
+    return 0;
+  }
+  const lock = lockStateFile(node.stateFile);
+  if (!lock.held) {
+    err(`run: ${node.stateFile} is in use by another Magni process (pid ${lock.holder}); one server per state file (if none runs, remove ${lock.file})`);
+    return 1;
+  }
   node.load();
-  const web = new WebNode(node, { key, publicWiki: o.publicWiki, maxSteps: o.maxSteps, maxTime: o.maxTime });
-  const hostname = (o as CliOptions & { listen?: string }).listen || '127.0.0.1';
+  const port = o.web ?? 1111;
+  // The session cookie is named per port: a browser sends one host's cookies to all its ports.
+  const web = new WebNode(node, { key, keyFile, cookie: 'magni_' + port, publicWiki: o.publicWiki, maxSteps: o.maxSteps, maxTime: o.maxTime });
+  const hostname = o.listen;
   const serveOpts: ServeOptions = {
-    port: o.web ?? 1111,
+    port,
     hostname,
     maxBody: MAX_BODY,
     headersMs: TIMEOUTS.HEADERS_MS,
@@ -307,6 +308,8 @@ export async function webMain(o: CliOptions): Promise<number> {
   }
   const host = hostname.includes(':') ? `[${hostname}]` : hostname;
   err(`Magni web node on http://${host}:${server.port}/ (key in ${keyFile})`);
+  if (!/^(127\.|::1$|localhost$)/.test(hostname))
+    err(`run: warning: serving on ${hostname}, beyond this machine: whoever holds the key in ${keyFile} is the owner; keep it secret`);
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = () => {

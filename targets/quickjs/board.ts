@@ -8,10 +8,10 @@
 // (no asyncify), wasm32, so pointers and heap numbers match a 32-bit MCU.
 // Each VM instantiates it with its own capped wasm memory (a few ms).
 import { newQuickJSWASMModuleFromVariant, newVariant, RELEASE_SYNC, type QuickJSContext, type QuickJSHandle } from 'quickjs-emscripten';
-import { readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { QuickJSHostABI } from '../../firmware-shims/quickjs-host.ts';
-import { nodeHost, wget } from '../node/host.ts';
+import { appendText, nodeHost, wget } from '../node/host.ts';
 import type { LineResult } from '../../runtime/index.ts';
 
 const KiB = 1024;
@@ -63,7 +63,22 @@ export function nodeHostABI(opts: Pick<VmOptions, 'log' | 'write'> = {}, settle?
     log: host.log,
     write: opts.write ?? ((text) => void process.stdout.write(text)),
     readText: host.readText,
-    appendText: host.appendText,
+    appendText: (path, text) => void appendText(path, text),
+    readHex(path, offset, length) {
+      let fd: number;
+      try {
+        fd = openSync(path, 'r');
+      } catch {
+        return null;
+      }
+      try {
+        const b = Buffer.alloc(length);
+        return b.toString('hex', 0, readSync(fd, b, 0, length, offset));
+      } finally {
+        closeSync(fd);
+      }
+    },
+    fileSize: (path) => (existsSync(path) ? statSync(path).size : -1),
   };
   if (settle) {
     // a firmware's event loop: start the request, answer when it ends
@@ -323,6 +338,8 @@ export interface BoardOptions extends VmOptions {
   maxOutput?: number;
   /** Milliseconds per line (the evaluation's own time budget; default 10,000). */
   maxTime?: number;
+  /** The state files are another process's: read them, never write. */
+  readOnly?: boolean;
   quiet?: boolean;
   /** Default: dist/board.js (npm run build) next to this file's repo; pass it when this file is bundled elsewhere. */
   bundlePath?: string;
@@ -336,7 +353,7 @@ export class Board {
   private constructor(private readonly vm: QuickJSVm) {}
 
   static async create(opts: BoardOptions): Promise<Board> {
-    const { stateFiles, maxSteps, maxOutput, maxTime, quiet, bundlePath = fileURLToPath(new URL('../../dist/board.js', import.meta.url)), ...vmOpts } = opts;
+    const { stateFiles, maxSteps, maxOutput, maxTime, quiet, readOnly, bundlePath = fileURLToPath(new URL('../../dist/board.js', import.meta.url)), ...vmOpts } = opts;
     let code: string;
     try {
       code = readFileSync(bundlePath, 'utf8');
@@ -346,7 +363,7 @@ export class Board {
     const vm = await QuickJSVm.create(vmOpts);
     try {
       vm.evalScript(code, 'board.js');
-      vm.call('magni.load', JSON.stringify({ stateFiles, maxSteps, maxOutput, maxTime, quiet }));
+      vm.call('magni.load', JSON.stringify({ stateFiles, maxSteps, maxOutput, maxTime, quiet, readOnly }));
       vm.runJobs();
     } catch (e) {
       vm.dispose();

@@ -4,10 +4,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MagniNode, type Host } from '../../runtime/index.ts';
+import { MagniNode } from '../../runtime/index.ts';
+import { nodeHost } from '../../targets/node/host.ts';
 import { freePort } from './util.ts';
 import { Board, BoardError, QuickJSVm, type BoardOptions } from '../../targets/quickjs/board.ts';
 
@@ -30,20 +31,7 @@ async function board(opts: Partial<BoardOptions> = {}): Promise<Board> {
 }
 
 function inProcessNode(file: string): MagniNode {
-  const host: Host = {
-    now: () => Date.now(),
-    randomBytes: (k) => new Uint8Array(randomBytes(k)),
-    log,
-    readText: (p) => {
-      try {
-        return readFileSync(p, 'utf8');
-      } catch {
-        return null;
-      }
-    },
-    appendText: (p, t) => appendFileSync(p, t),
-  };
-  const node = new MagniNode(host, { stateFiles: [file] });
+  const node = new MagniNode(nodeHost(log), { stateFiles: [file] });
   node.load();
   return node;
 }

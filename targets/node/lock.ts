@@ -1,0 +1,58 @@
+// One writer per state file: FILE.lock holds the PID of the process that may
+// write it (Node and Bun have no flock). Created with O_EXCL, removed when that
+// process exits; a lock whose process is gone (killed, crashed) is taken over.
+import { closeSync, fsyncSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+
+export type Lock = { held: true; release(): void } | { held: false; holder: number; file: string };
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // it exists, but is someone else's
+  }
+}
+
+function holderOf(lock: string): number {
+  try {
+    return parseInt(readFileSync(lock, 'utf8'), 10) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Claim the state file for this process, or learn who holds it. */
+export function lockStateFile(file: string): Lock {
+  const lock = file + '.lock';
+  for (let tries = 0; tries < 5; tries++) {
+    let fd: number;
+    try {
+      fd = openSync(lock, 'wx', 0o644);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`cannot lock ${file} (${lock}): ${(e as Error).message}`);
+      const pid = holderOf(lock);
+      if (pid && pid !== process.pid && alive(pid)) return { held: false, holder: pid, file: lock };
+      try {
+        unlinkSync(lock); // left by a process that is gone
+      } catch {}
+      continue;
+    }
+    try {
+      writeSync(fd, process.pid + '\n');
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    const release = () => {
+      if (holderOf(lock) === process.pid) {
+        try {
+          unlinkSync(lock);
+        } catch {}
+      }
+    };
+    process.on('exit', release);
+    return { held: true, release };
+  }
+  throw new Error(`cannot lock ${file}: ${lock} keeps changing hands`);
+}

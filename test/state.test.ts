@@ -1,0 +1,49 @@
+// The state log: every definition the node accepts reads back exactly as it
+// was made (or is refused, with nothing written); state files are read a
+// line at a time, never as one string.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import { MagniNode } from '../runtime/index.ts';
+import { memHost } from './memhost.ts';
+
+const piece = fc.constantFrom('a', 'b', ' ', '  ', '[', ']', '\\', '\\[', '\\]', '\\\\', '$x', '@y', '\n', '\r\n', '[macro ', '[/macro', ']x[', 'é', '{', '}', 'data-', '\t');
+const text = (max: number) => fc.array(piece, { maxLength: max }).map((p) => p.join(''));
+const word = fc.array(fc.constantFrom('a', 'b', '1', '-', '/', '\\]', '\\[', '\\', ']', '[', '$', '@', 'é', '.'), { minLength: 1, maxLength: 6 }).map((p) => p.join(''));
+
+test('a definition the node accepts reads back exactly after a restart; one it cannot keep is refused', () => {
+  fc.assert(
+    fc.property(word, fc.array(word, { maxLength: 3 }), text(12), (name, formals, body) => {
+      const files = new Map<string, string>();
+      const a = new MagniNode(memHost(files), { quiet: true });
+      a.load();
+      let made;
+      try {
+        made = a.interp.define(name, formals.join(' '), body, { user: 'owner' });
+      } catch (e) {
+        assert.match((e as Error).message, /^cannot keep /);
+        assert.is(files.get('jml.state'), undefined, 'a refused definition writes nothing');
+        assert.not.ok(a.interp.macros.has(name), 'and changes nothing');
+        return;
+      }
+      const b = new MagniNode(memHost(files), { quiet: true });
+      b.load();
+      assert.equal((b.host as ReturnType<typeof memHost>).logs, []);
+      assert.equal([...b.interp.macros.values()].map(({ code, ...d }) => d), [made].map(({ code, ...d }) => d), JSON.stringify(files.get('jml.state')));
+    }),
+    { numRuns: 1500, seed: 7 },
+  );
+});
+
+test('data names with quoted brackets survive a restart', async () => {
+  const files = new Map<string, string>();
+  const a = new MagniNode(memHost(files), { quiet: true });
+  a.load();
+  await a.evalLine('[data a\\]b one] [data c\\[d two]');
+  const b = new MagniNode(memHost(files), { quiet: true });
+  b.load();
+  assert.equal([...b.interp.macros.keys()], ['data-a\\]b', 'data-c\\[d']);
+  assert.is((await b.evalLine('[datas]')).output, 'a]b c[d ');
+});
+
+test.run();
