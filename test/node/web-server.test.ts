@@ -277,15 +277,16 @@ function webSuite(kind: Kind) {
     assert.is(readFileSync(join(dir, 'jml.state.key'), 'utf8'), 'not a key\n');
   });
 
-  t('GET /: a missing home page is a 404 that offers to create it, as HTML with its length', async () => {
+  t('GET /: a fresh node welcomes (200), as HTML with its length', async () => {
     const r = await ctx.server.fetch('/');
     const body = new Uint8Array(await r.arrayBuffer());
-    assert.is(r.status, 404);
+    assert.is(r.status, 200);
     assert.match(r.headers.get('content-type') || '', /^text\/html; charset=utf-8/i);
     assert.is(r.headers.get('content-length'), String(body.length));
     const html = new TextDecoder().decode(body);
     assert.match(html, /^<!DOCTYPE html>/i);
-    assert.match(html, /href="\/edit\/Home"/);
+    assert.match(html, /<h1>Welcome<\/h1>/);
+    assert.match(html, /href="\/login"/);
   });
 
   t('pages and their statuses: /help /list /api 200, unknown 404, bad ID 400, wrong method 405', async () => {
@@ -347,7 +348,7 @@ function webSuite(kind: Kind) {
     const r = await ctx.server.fetch('/login', form({ key: ctx.key }));
     assert.is(r.status, 303);
     const sc = r.headers.get('set-cookie') || '';
-    assert.match(sc, /^magni_session=[^;]+;/);
+    assert.match(sc, new RegExp(`^magni_${ctx.server.port}=[0-9a-f]{32};`), 'a cookie named for this node: browsers share cookies across ports');
     assert.match(sc, /HttpOnly/i);
     assert.match(sc, /SameSite=Strict/i);
     assert.match(sc, /Path=\//);
@@ -368,7 +369,7 @@ function webSuite(kind: Kind) {
     assert.match(page.body, /<h1>Hello<\/h1>/);
     assert.match(page.body, /<b>bold<\/b>/);
     assert.match(page.body, /<i>italic<\/i>/);
-    assert.match(page.body, /<a href="\/wiki\/Other">Other<\/a>/);
+    assert.match(page.body, /<a class="missing" href="\/wiki\/Other" title="no page yet">Other<\/a>/);
     assert.match(page.body, /<li>one<\/li><li>two<\/li>/);
     assert.match((await ctx.server.text('/list')).body, /href="\/wiki\/Hello"/);
     const history = await ctx.server.text('/history/Hello');
@@ -437,19 +438,23 @@ function webSuite(kind: Kind) {
     }
   });
 
-  t('POST /upgrade: a program encrypted with the node key runs; any other key is a 403', async () => {
-    const enc = (key: string) => {
-      // encrypt-eval turns { } into [ ]: the ciphertext holds [macro /upgraded]yes[/macro]
-      const r = runSync(tempDir('magni-web-test-'), ['-q'], `[encrypt-eval/${key} {{macro /upgraded}yes{/macro}}]\n`);
+  t('POST /upgrade: a program sealed by ./run upgrade with the node key runs once and says what it did', async () => {
+    const seal = (dir: string) => {
+      const r = runSync(dir, ['upgrade'], '[macro /upgraded]yes[/macro]\n[+ 2 2]\n');
       assert.is(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^\{[0-9A-F]+\}\n$/);
       return r.stdout.trim();
     };
-    const wrong = await ctx.server.fetch('/upgrade', { method: 'POST', body: enc('B'.repeat(16)) });
-    assert.is(wrong.status, 403);
+    const wrong = await ctx.server.fetch('/upgrade', { method: 'POST', body: seal(tempDir('magni-web-test-')) });
+    assert.is(wrong.status, 403, 'sealed with another node key');
     assert.is((await ctx.server.fetch('/upgraded')).status, 404);
-    const ok = await ctx.server.fetch('/upgrade', { method: 'POST', body: enc(ctx.key) });
+    const body = seal(ctx.dir);
+    const ok = await ctx.server.text('/upgrade', { method: 'POST', body });
     assert.is(ok.status, 200);
+    assert.is(ok.body, 'defined /upgraded\n4\n');
     assert.match((await ctx.server.text('/upgraded')).body, /yes/);
+    const replay = await ctx.server.fetch('/upgrade', { method: 'POST', body });
+    assert.is(replay.status, 403, 'the same upgrade again is refused');
   });
 
   t('malformed requests get an error status or a closed connection, and the server goes on', async () => {
