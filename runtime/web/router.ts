@@ -22,6 +22,8 @@ import { RateLimit } from './limits.ts';
 import { openUpgrade } from './upgrade.ts';
 
 export const MAX_BODY = 1 << 20;
+/** A visitor's body: a form, a login, a public page of 64 KiB percent-encoded. Bigger ones are refused before they are read. */
+export const VISITOR_BODY = 256 * 1024;
 
 export interface WebOptions {
   /** The node's XXTEA key: 16 letters or digits. */
@@ -88,6 +90,17 @@ export class WebNode {
     this.publicSaves = new RateLimit(now, opts.publicSavesPerClient || 5, opts.publicSavesPerMinute || 30);
   }
 
+  /**
+   * The largest body this request may send, known from its target and
+   * headers before any of the body is read: the owner and sealed upgrades
+   * may send MAX_BODY, visitors VISITOR_BODY.
+   */
+  maxBodyFor(url: string, headers: Record<string, string>): number {
+    const max = this.opts.maxBody || MAX_BODY;
+    const owner = /^\/upgrade(\?|$)/.test(url) || (!!this.sessions.find(headers.cookie) && sameOrigin(headers));
+    return owner ? max : Math.min(max, VISITOR_BODY);
+  }
+
   /** Never rejects: a problem is an error page (500 for our own bugs). */
   async handle(req: HttpRequest): Promise<HttpResponse> {
     let v: Visit = { owner: false, caps: VISITOR, user: 'web', client: 'unknown', plain: false };
@@ -128,7 +141,7 @@ export class WebNode {
 
   private route(v: Visit, req: HttpRequest): Promise<HttpResponse> | HttpResponse {
     const m = req.method === 'HEAD' ? 'GET' : req.method;
-    if (req.body.length > (this.opts.maxBody || MAX_BODY)) throw new HttpError(413, 'the body is too large');
+    if (req.body.length > this.maxBodyFor(req.url, req.headers)) throw new HttpError(413, 'the body is too large' + (v.owner ? '' : ` (a visitor may send at most ${VISITOR_BODY} bytes)`));
     const url = req.url.replace(/^https?:\/\/[^/]*/i, '');
     if (!/^\/[\x21-\x7e]*$/.test(url)) throw bad('bad request target');
     const q = url.indexOf('?');

@@ -8,7 +8,17 @@ import type { HttpRequest, HttpResponse } from '../../runtime/http.ts';
 export interface ServeOptions {
   port: number;
   hostname: string;
+  /** One request's body, at most (413 past it). */
   maxBody: number;
+  /** This request's body limit (at most maxBody), from its target and headers, before any of it is read. */
+  maxBodyFor?(target: string, headers: Record<string, string>): number;
+  /**
+   * What a small machine can afford across all clients: connections (or
+   * requests in flight, on Bun) and body bytes held at once. Past either, 503
+   * with Retry-After: never a crash, never memory that stays.
+   */
+  maxConnections: number;
+  maxBodyBytes: number;
   /** The whole request (headers and body) within requestMs; headers within headersMs, and no silence longer than that. */
   requestMs: number;
   headersMs: number;
@@ -82,8 +92,12 @@ function plain(status: number, text: string): HttpResponse {
   return { status, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: text + '\n' };
 }
 
-/** The body, at most max bytes, by the deadline; else the status to answer with. */
-async function readBody(req: BunRequest, max: number, deadline: number): Promise<Uint8Array | number> {
+/** Body bytes held by all requests now, against ServeOptions.maxBodyBytes. */
+const held = { bytes: 0 };
+const BUSY = 503;
+
+/** The body, at most max bytes, by the deadline; else the status to answer with. Its bytes count in held while it is read. */
+async function readBody(req: BunRequest, max: number, maxHeld: number, deadline: number, count: { bytes: number }): Promise<Uint8Array | number> {
   if (!req.body) return new Uint8Array(0);
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -102,10 +116,12 @@ async function readBody(req: BunRequest, max: number, deadline: number): Promise
       if (next.done) break;
       if (!next.value) continue;
       size += next.value.length;
-      if (size > max) {
+      if (size > max || held.bytes + next.value.length > maxHeld) {
         reader.cancel().catch(() => {});
-        return TOO_LARGE;
+        return size > max ? TOO_LARGE : BUSY;
       }
+      held.bytes += next.value.length;
+      count.bytes += next.value.length;
       chunks.push(next.value);
     }
   } finally {
@@ -122,7 +138,30 @@ async function readBody(req: BunRequest, max: number, deadline: number): Promise
 }
 
 export async function serveBun(o: ServeOptions): Promise<RunningServer> {
-  const tooLarge = plain(413, `request body too large (at most ${o.maxBody} bytes)`);
+  const busy = { ...plain(BUSY, 'the node is busy; try again in a few seconds'), headers: { ...plain(0, '').headers, 'Retry-After': '5' } };
+  let inFlight = 0;
+
+  async function serveOne(req: BunRequest, srv: BunServer, count: { bytes: number }): Promise<unknown> {
+    const deadline = Date.now() + o.requestMs;
+    const head = req.method === 'HEAD';
+    const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/.exec(req.url);
+    const target = m ? req.url.slice(m[0].length) || '/' : req.url;
+    // Bun hands over raw bytes that are not UTF-8 as U+FFFD: answer as node:http does (400), not with a lookup of a mangled path
+    if (target.includes('\ufffd')) return respond(plain(400, 'bad request target'), head, true);
+    const headers: Record<string, string> = {};
+    req.headers.forEach((v, k) => {
+      headers[k] = k in headers ? headers[k] + ', ' + v : v;
+    });
+    const max = o.maxBodyFor ? o.maxBodyFor(target, headers) : o.maxBody;
+    const tooLarge = plain(413, `request body too large (at most ${max} bytes)`);
+    const length = req.headers.get('content-length');
+    if (length !== null && Number(length) > max) return respond(tooLarge, head, true);
+    const body = await readBody(req, max, o.maxBodyBytes, deadline, count);
+    if (typeof body === 'number')
+      return respond(body === TOO_LARGE ? tooLarge : body === BUSY ? busy : body === TIMED_OUT ? plain(408, 'request timeout') : plain(400, 'bad request body'), head, true);
+    return respond(await o.handle({ method: req.method, url: target, headers, body, remote: srv.requestIP(req)?.address }), head, false);
+  }
+
   const server = Bun.serve({
     port: o.port,
     hostname: o.hostname,
@@ -135,23 +174,17 @@ export async function serveBun(o: ServeOptions): Promise<RunningServer> {
     // Bun 1.x binds with SO_REUSEPORT unless told not to when development is false:
     // a second server on the same port would start and silently share it.
     reusePort: false,
+    // Bun does not say how many connections it holds: requests in flight are capped instead.
     async fetch(req, srv) {
-      const deadline = Date.now() + o.requestMs;
-      const head = req.method === 'HEAD';
-      const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/.exec(req.url);
-      const target = m ? req.url.slice(m[0].length) || '/' : req.url;
-      // Bun hands over raw bytes that are not UTF-8 as U+FFFD: answer as node:http does (400), not with a lookup of a mangled path
-      if (target.includes('\ufffd')) return respond(plain(400, 'bad request target'), head, true);
-      const length = req.headers.get('content-length');
-      if (length !== null && Number(length) > o.maxBody) return respond(tooLarge, head, true);
-      const body = await readBody(req, o.maxBody, deadline);
-      if (typeof body === 'number')
-        return respond(body === TOO_LARGE ? tooLarge : body === TIMED_OUT ? plain(408, 'request timeout') : plain(400, 'bad request body'), head, true);
-      const headers: Record<string, string> = {};
-      req.headers.forEach((v, k) => {
-        headers[k] = k in headers ? headers[k] + ', ' + v : v;
-      });
-      return respond(await o.handle({ method: req.method, url: target, headers, body, remote: srv.requestIP(req)?.address }), head, false);
+      if (inFlight >= o.maxConnections) return respond(busy, req.method === 'HEAD', true);
+      inFlight++;
+      const count = { bytes: 0 };
+      try {
+        return await serveOne(req, srv, count);
+      } finally {
+        inFlight--;
+        held.bytes -= count.bytes;
+      }
     },
     error(e) {
       o.log('run: web: ' + (e?.stack || e));

@@ -24,6 +24,8 @@ const err = (line: string) => writeSync(2, line + '\n');
 export const TIMEOUTS = { HEADERS_MS: 10_000, REQUEST_MS: 30_000, KEEP_ALIVE_MS: 5_000 };
 /** After SIGTERM, connections still busy this long are cut. */
 const DRAIN_MS = 5_000;
+/** What all clients together may hold of the node: connections, and request-body bytes buffered. */
+export const LIMITS = { CONNECTIONS: 128, BODY_BYTES: 8 << 20 };
 
 // ---- the key --------------------------------------------------------------
 
@@ -131,13 +133,79 @@ export function routerHandler(web: { handle(req: HttpRequest): Promise<HttpRespo
 
 // ---- node:http --------------------------------------------------------------
 
-function rawResponse(status: number, text: string): string {
+function rawResponse(status: number, text: string, extra = ''): string {
   const body = text + '\n';
   return (
     `HTTP/1.1 ${status} ${STATUS_CODES[status] || 'Error'}\r\n` +
-    `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n` +
+    `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}Connection: close\r\n\r\n` +
     body
   );
+}
+
+/** Come back later: the node is at its limits (connections, or body bytes held). */
+const BUSY = { status: 503, text: 'the node is busy; try again in a few seconds', retryAfter: '5' };
+
+/** What all connections share: how many there are, and the request-body bytes they hold. */
+interface Shared {
+  connections: number;
+  bodyBytes: number;
+}
+
+/**
+ * One connection's requests, handled one at a time: the next waits until
+ * the last response is written and the socket has drained, so a client that
+ * pipelines requests and reads nothing makes the node hold one response, not
+ * thousands. Past a few waiting requests, the socket is not read.
+ */
+interface Turn {
+  busy: boolean;
+  draining: boolean;
+  waiting: (() => void)[];
+}
+const PIPELINED = 4;
+const turns = new WeakMap<Socket, Turn>();
+/** Connections over the cap: answered 503 and closed; whatever they send is not handled. */
+const turnedAway = new WeakSet<Socket>();
+
+function takeTurn(o: ServeOptions, shared: Shared, req: IncomingMessage, res: ServerResponse): void {
+  const socket = req.socket;
+  if (turnedAway.has(socket)) {
+    res.destroy();
+    return;
+  }
+  let turn = turns.get(socket);
+  if (!turn) turns.set(socket, (turn = { busy: false, draining: false, waiting: [] }));
+  const t = turn;
+  let done = false;
+  const finished = () => {
+    if (done) return;
+    done = true;
+    t.busy = false;
+    nextTurn(t, socket);
+  };
+  res.once('finish', finished);
+  res.once('close', finished);
+  t.waiting.push(() => onRequest(o, shared, req, res));
+  if (t.waiting.length > PIPELINED) socket.pause();
+  nextTurn(t, socket);
+}
+
+function nextTurn(t: Turn, socket: Socket): void {
+  if (t.busy || t.draining) return;
+  if (!t.waiting.length) {
+    if (socket.isPaused() && !socket.destroyed) socket.resume();
+    return;
+  }
+  if (socket.writableNeedDrain) {
+    t.draining = true;
+    socket.once('drain', () => {
+      t.draining = false;
+      nextTurn(t, socket);
+    });
+    return;
+  }
+  t.busy = true;
+  (t.waiting.shift() as () => void)();
 }
 
 /** Stop reading a connection we are done with: send what is queued, then close; cut it if the peer lingers. */
@@ -145,6 +213,18 @@ function closeSoon(socket: Socket): void {
   socket.end();
   socket.resume(); // drain (and drop) what the client still sends, so the close is a FIN, not a reset
   setTimeout(() => socket.destroy(), 2_000).unref();
+}
+
+/**
+ * Stop a connection whose upload was refused: nothing more of it is read
+ * (reading a body only to drop it costs what the refusal saves); the answer
+ * goes out and the connection is cut soon after, a reset if the client is
+ * still sending.
+ */
+function cutUpload(socket: Socket): void {
+  socket.pause();
+  socket.end();
+  setTimeout(() => socket.destroy(), 1_000).unref();
 }
 
 export function serveNode(o: ServeOptions): Promise<RunningServer> {
@@ -158,14 +238,26 @@ export function serveNode(o: ServeOptions): Promise<RunningServer> {
       connectionsCheckingInterval: 1_000,
       joinDuplicateHeaders: true,
     },
-    (req, res) => onRequest(o, req, res),
+    (req, res) => takeTurn(o, shared, req, res),
   );
+  const shared: Shared = { connections: 0, bodyBytes: 0 };
+  server.on('connection', (socket: Socket) => {
+    if (shared.connections >= o.maxConnections) {
+      // answered and closed without reading a byte of it: reading what it sends would cost what the cap saves
+      turnedAway.add(socket);
+      socket.write(rawResponse(BUSY.status, BUSY.text, `Retry-After: ${BUSY.retryAfter}\r\n`));
+      cutUpload(socket);
+      return;
+    }
+    shared.connections++;
+    socket.once('close', () => shared.connections--);
+  });
   // A connection silent this long (no request yet, or a body that stalled) is dropped.
   server.timeout = o.headersMs;
   // `Expect: 100-continue`: no go-ahead for a body that will be refused anyway.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-    if (!(Number(req.headers['content-length']) > o.maxBody)) res.writeContinue();
-    onRequest(o, req, res);
+    if (!(Number(req.headers['content-length']) > bodyLimit(o, req))) res.writeContinue();
+    takeTurn(o, shared, req, res);
   });
   server.on('clientError', (e: NodeJS.ErrnoException, socket: Socket) => {
     const busy = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
@@ -203,7 +295,21 @@ export function serveNode(o: ServeOptions): Promise<RunningServer> {
   });
 }
 
-function onRequest(o: ServeOptions, req: IncomingMessage, res: ServerResponse): void {
+/** A request's body limit: what the router allows this target and these headers (an owner may send more). */
+function bodyLimit(o: ServeOptions, req: IncomingMessage): number {
+  return o.maxBodyFor ? o.maxBodyFor(req.url || '', headersOf(req)) : o.maxBody;
+}
+
+function headersOf(req: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const k in req.headers) {
+    const v = req.headers[k];
+    if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+  }
+  return headers;
+}
+
+function onRequest(o: ServeOptions, shared: Shared, req: IncomingMessage, res: ServerResponse): void {
   req.on('error', () => {}); // an aborted upload: the socket goes, the server stays
   res.on('error', () => {});
   const send = (r: HttpResponse, close = false) => {
@@ -215,34 +321,35 @@ function onRequest(o: ServeOptions, req: IncomingMessage, res: ServerResponse): 
     res.writeHead(r.status, headers);
     res.end(req.method === 'HEAD' ? undefined : body);
   };
+  const max = bodyLimit(o, req);
   const length = req.headers['content-length'];
-  if (length !== undefined && Number(length) > o.maxBody) {
-    send(plain(413, `request body too large (at most ${o.maxBody} bytes)`), true);
-    res.on('finish', () => closeSoon(req.socket));
+  if (length !== undefined && Number(length) > max) {
+    send(plain(413, `request body too large (at most ${max} bytes)`), true);
+    res.on('finish', () => cutUpload(req.socket));
     return;
   }
   const chunks: Buffer[] = [];
   let size = 0;
   let over = false;
+  // the body's bytes count against what all connections may hold; given back when the request ends
+  const refuse = (r: HttpResponse) => {
+    over = true;
+    chunks.length = 0;
+    send(r, true);
+    res.on('finish', () => cutUpload(req.socket));
+  };
+  res.once('close', () => (shared.bodyBytes -= size));
   req.on('data', (chunk: Buffer) => {
     if (over) return;
+    if (size + chunk.length > max) return refuse(plain(413, `request body too large (at most ${max} bytes)`));
+    if (shared.bodyBytes + chunk.length > o.maxBodyBytes) return refuse({ ...plain(BUSY.status, BUSY.text), headers: { ...plain(0, '').headers, 'Retry-After': BUSY.retryAfter } });
     size += chunk.length;
-    if (size > o.maxBody) {
-      over = true;
-      chunks.length = 0;
-      send(plain(413, `request body too large (at most ${o.maxBody} bytes)`), true);
-      res.on('finish', () => closeSoon(req.socket));
-      return;
-    }
+    shared.bodyBytes += chunk.length;
     chunks.push(chunk);
   });
   req.on('end', () => {
     if (over || res.headersSent) return;
-    const headers: Record<string, string> = {};
-    for (const k in req.headers) {
-      const v = req.headers[k];
-      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-    }
+    const headers = headersOf(req);
     const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
     o.handle({ method: req.method || 'GET', url: req.url || '', headers, body: new Uint8Array(body.buffer, body.byteOffset, body.length), remote: req.socket.remoteAddress }).then(
       (r) => send(r),
@@ -287,10 +394,14 @@ export async function webMain(o: CliOptions): Promise<number> {
     port,
     hostname,
     maxBody: MAX_BODY,
+    // a node may be a Pi or smaller: at most this many clients, and this many bytes of bodies held at once
+    maxConnections: LIMITS.CONNECTIONS,
+    maxBodyBytes: LIMITS.BODY_BYTES,
     headersMs: TIMEOUTS.HEADERS_MS,
     requestMs: TIMEOUTS.REQUEST_MS,
     drainMs: DRAIN_MS,
     handle: routerHandler(web, err),
+    maxBodyFor: (target, headers) => web.maxBodyFor(target, headers),
     log: err,
   };
   let server: RunningServer;

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { freePort, RUN, sleep, tempDir } from './util.ts';
 
 const MAX_BODY = 1 << 20;
+const VISITOR_BODY = 256 * 1024;
 const KEY_RE = /^[A-Za-z0-9]{16}$/;
 
 const running = new Set<WebServer>();
@@ -23,6 +24,11 @@ process.on('exit', () => {
 function runSync(dir: string, args: string[], input = '') {
   const r = spawnSync(RUN, args, { cwd: dir, input, encoding: 'utf8', timeout: 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Resident memory of a process, in MB. */
+function rssMB(pid: number): number {
+  return Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024);
 }
 
 /** CPU time (user + system) of a process, in clock ticks. */
@@ -506,10 +512,14 @@ function webSuite(kind: Kind) {
     const r = await c.response();
     c.close();
     assertRefused({ r, closed: c.closed }, [413], 'a chunked body over the limit');
-    // exactly at the limit is not refused for its size
-    const at = Buffer.alloc(MAX_BODY, 0x61);
-    const ok = await rawExchange(port, Buffer.concat([Buffer.from(`POST /edit/X HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${at.length}\r\nConnection: close\r\n\r\n`), at]));
-    assert.ok(ok.r && ok.r.status !== 413, `a body of exactly ${MAX_BODY} bytes: ${ok.r?.status}`);
+    // the owner may send exactly the limit; a visitor a quarter of it (refused before it is read)
+    const post = (size: number, cookie = '') =>
+      rawExchange(port, Buffer.concat([Buffer.from(`POST /edit/X HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n${cookie ? 'Cookie: ' + cookie + '\r\n' : ''}Content-Length: ${size}\r\nConnection: close\r\n\r\n`), Buffer.alloc(size, 0x61)]));
+    const ok = await post(MAX_BODY, ctx.cookie);
+    assert.ok(ok.r && ok.r.status !== 413, `the owner's body of exactly ${MAX_BODY} bytes: ${ok.r?.status}`);
+    const visitorOk = await post(VISITOR_BODY);
+    assert.ok(visitorOk.r && visitorOk.r.status !== 413, `a visitor's body of exactly ${VISITOR_BODY} bytes: ${visitorOk.r?.status}`);
+    assertRefused(await post(VISITOR_BODY + 1), [413], "a visitor's body over its limit");
     assert.is((await ctx.server.fetch('/wiki/Hello')).status, 200);
   });
 
@@ -529,6 +539,73 @@ function webSuite(kind: Kind) {
     });
     const viaFetch = await Promise.all(Array.from({ length: 50 }, (_, i) => ctx.server.text(`/greet/f${i}/x`)));
     viaFetch.forEach((r, i) => assert.match(r.body, new RegExp(`Hello, f${i}!`)));
+  });
+
+  t('a client that pipelines 64 KB of requests and reads nothing: RSS stays under 150 MB, others are answered within 1 s', async () => {
+    const req = 'GET /iota/0/100000 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'; // each answer is ~600 KB
+    const burst = req.repeat(Math.ceil(65536 / req.length));
+    const hogs = Array.from({ length: 3 }, () => {
+      const c = connect(ctx.server.port, '127.0.0.1');
+      c.on('error', () => {});
+      c.pause(); // reads nothing
+      c.write(burst);
+      return c;
+    });
+    try {
+      let peak = 0;
+      let slowest = 0;
+      for (let i = 0; i < 12; i++) {
+        await sleep(250);
+        peak = Math.max(peak, rssMB(ctx.server.pid));
+        const t0 = Date.now();
+        assert.is((await ctx.server.fetch('/help')).status, 200);
+        slowest = Math.max(slowest, Date.now() - t0);
+      }
+      assert.ok(peak < 150, `RSS reached ${peak} MB`);
+      assert.ok(slowest < 1000, `another client waited ${slowest} ms`);
+    } finally {
+      for (const c of hogs) c.destroy();
+    }
+  });
+
+  t('a thousand clients each sending a 1 MiB body: refused (413, or 503 with Retry-After past the caps), memory bounded, others served', async () => {
+    const body = Buffer.alloc(1 << 20, 0x61);
+    const statuses = new Map<string, number>();
+    const clients = Array.from({ length: 1000 }, () => {
+      const c = connect(ctx.server.port, '127.0.0.1');
+      let head = '';
+      c.on('error', () => {});
+      c.on('data', (d: Buffer) => {
+        if (head.length < 200) head += d.toString('latin1');
+      });
+      c.on('close', () => {
+        const m = /^HTTP\/1\.1 (\d{3})[^]*?(Retry-After: \d+)?/.exec(head);
+        const key = m ? m[1] + (m[1] === '503' ? (/Retry-After: \d+/i.test(head) ? ' with Retry-After' : ' without Retry-After') : '') : 'closed';
+        statuses.set(key, (statuses.get(key) || 0) + 1);
+      });
+      c.write(`POST /edit/Big HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`);
+      c.write(body);
+      return c;
+    });
+    let peak = 0;
+    let slowest = 0;
+    for (let i = 0; i < 12; i++) {
+      await sleep(250);
+      peak = Math.max(peak, rssMB(ctx.server.pid));
+      const t0 = Date.now();
+      const r = await ctx.server.fetch('/help');
+      if (r.status === 200) slowest = Math.max(slowest, Date.now() - t0);
+      else assert.is(r.status, 503, 'a client over the connection cap is told to come back');
+    }
+    for (const c of clients) c.destroy();
+    await sleep(500);
+    const seen = JSON.stringify([...statuses]);
+    // bounded by the caps whatever the number of clients (Node's 64 KiB reads of new connections are collected in batches)
+    assert.ok(peak < 200, `RSS reached ${peak} MB`);
+    assert.ok(slowest < 1000, `another client waited ${slowest} ms`);
+    assert.ok((statuses.get('413') || 0) + (statuses.get('503 with Retry-After') || 0) > 0, seen);
+    for (const k of statuses.keys()) assert.ok(['413', '503 with Retry-After', 'closed'].includes(k), 'every one refused, none accepted: ' + seen);
+    assert.is((await ctx.server.fetch('/help')).status, 200, 'the server goes on');
   });
 
   t('slow clients that never finish their request are dropped within the timeout (~10 s)', async () => {
