@@ -9,8 +9,9 @@
 // with `magni.settle(id, error, value)`. A firmware with only the
 // synchronous forms still works: its lines then finish at once.
 import type { Host } from '../runtime/host.ts';
-import { linesOfChunks, linesOfText, textAt } from '../runtime/lines.ts';
-import { utf8Decode, utf8Length } from '../jml/utf8.ts';
+import type { FileLine } from '../runtime/host.ts';
+import { linesOfText, textAt } from '../runtime/lines.ts';
+import { utf8Length } from '../jml/utf8.ts';
 
 export interface QuickJSHostABI {
   /** Milliseconds since the Unix epoch (a double; an RTC or SNTP-synced clock). */
@@ -27,9 +28,15 @@ export interface QuickJSHostABI {
    * its size before and this throws an Error with a clear message.
    */
   appendText(path: string, text: string): void;
-  /** Optional (large state files need it): up to length bytes of a file from offset, as hex digits; '' past its end, null when there is no file. */
-  readHex?(path: string, offset: number, length: number): string | null;
-  /** Optional, with readHex: a file's size in bytes, or -1 when there is none. */
+  /**
+   * Optional (a state file too large to read whole needs it): the line of a
+   * file that starts at byte offset, reading at most maxBytes: its length in
+   * bytes (newline excluded), a space, 1 if a newline ended it (else 0), a
+   * space, and its text (UTF-8). null at the end of the file, or when there is
+   * no file. E.g. `5 1 hello`.
+   */
+  readLineAt?(path: string, offset: number, maxBytes: number): string | null;
+  /** Optional, with readLineAt: a file's size in bytes, or -1 when there is none. */
   fileSize?(path: string): number;
   /**
    * Optional, asynchronous. Start an HTTP(S) GET of url; when it ends, call
@@ -42,6 +49,9 @@ export interface QuickJSHostABI {
   /** Optional. Raw text to the console, no newline added (test runners, REPL prompts). */
   write?(text: string): void;
 }
+
+/** The longest line a state file may hold (a page of 1 MiB, escaped, with its header). */
+const MAX_LINE = 16 << 20;
 
 /** Bytes from hex digits (what the ABI passes bytes as); what: which function gave them, for the error. */
 function hexToBytes(hex: string, what: string): Uint8Array {
@@ -82,7 +92,23 @@ function request(start: (id: number) => void): Promise<string> {
 export function hostFromGlobals(): Host {
   const h = (globalThis as { __magni_host?: QuickJSHostABI }).__magni_host;
   if (!h) throw new Error('globalThis.__magni_host is not registered by the firmware');
-  const chunk = (path: string) => (offset: number, length: number) => hexToBytes(h.readHex!(path, offset, length) || '', 'readHex');
+  /** The line at offset, or null past the end (readLineAt's answer, taken apart). */
+  const lineAt = (path: string, offset: number, max: number): FileLine | null => {
+    const r = h.readLineAt!(path, offset, max);
+    if (r === null || r === undefined) return null;
+    const m = /^(\d+) ([01]) /.exec(r);
+    if (!m) throw new Error('__magni_host.readLineAt must answer "BYTES 0|1 TEXT"');
+    return { text: r.slice(m[0].length), offset, bytes: +m[1], complete: m[2] === '1' };
+  };
+  function* lines(path: string): Generator<FileLine> {
+    for (let at = 0; ; ) {
+      const l = lineAt(path, at, MAX_LINE);
+      if (!l) return;
+      yield l;
+      if (!l.complete) return;
+      at += l.bytes + 1;
+    }
+  }
   const host: Host = {
     now: () => h.now(),
     randomBytes(n) {
@@ -92,15 +118,15 @@ export function hostFromGlobals(): Host {
     },
     log: (line) => h.log(line),
     readText: (path) => h.readText(path),
-    // with readHex a file is read in chunks; without (the first ABI), whole
-    readLines: (path) => (h.readHex ? linesOfChunks(chunk(path)) : linesOfText(h.readText(path))),
-    readAt: (path, offset, length) => (h.readHex ? utf8Decode(chunk(path)(offset, length)) : textAt(h.readText(path), offset, length)),
+    // with readLineAt a file is read a line at a time; without (the first ABI), whole
+    readLines: (path) => (h.readLineAt ? lines(path) : linesOfText(h.readText(path))),
+    readAt: (path, offset, length) => (h.readLineAt ? lineAt(path, offset, length)?.text || '' : textAt(h.readText(path), offset, length)),
     appendLine(path, line) {
       let size: number;
       let fresh: boolean;
-      if (h.fileSize && h.readHex) {
+      if (h.fileSize && h.readLineAt) {
         size = Math.max(0, h.fileSize(path));
-        fresh = size === 0 || h.readHex(path, size - 1, 1) === '0a';
+        fresh = size === 0 || lineAt(path, size - 1, 1)?.bytes === 0; // the last byte is a newline
       } else {
         const text = h.readText(path) || '';
         size = utf8Length(text);

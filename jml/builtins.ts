@@ -127,15 +127,16 @@ function substr(args: string): string {
   const end1 = a[1].length + a[2].length;
   const end2 = end1 + a[3].length + a[4].length;
   const p = a[2].length + a[4].length + 2;
-  let text = args.slice(p, p <= end1 ? end1 : p <= end2 ? end2 : undefined);
-  const chars = Array.from(text);
-  const n = chars.length;
+  const text = args.slice(p, p <= end1 ? end1 : p <= end2 ? end2 : undefined);
+  // counted in code points (D11); without surrogate pairs those are the string's own indexes
+  const chars = /[\ud800-\udfff]/.test(text) ? Array.from(text) : null;
+  const n = chars ? chars.length : text.length;
   let first = toIndex(atoi(a[2]));
   let len = toIndex(atoi(a[4]));
   if (first < 0) first = Math.max(0, n + first);
   if (len < 0) len = n + len;
-  text = chars.slice(first, first + Math.max(0, len)).join('');
-  return text;
+  const end = first + Math.max(0, len);
+  return chars ? chars.slice(first, end).join('') : text.slice(first, end);
 }
 
 /** [eval/F1/F2 TEXT]: {f ...} becomes [f ...] for listed names only (D18). */

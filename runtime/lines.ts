@@ -6,7 +6,8 @@ import { utf8Decode, utf8Encode, utf8Length } from '../jml/utf8.ts';
 
 /**
  * The lines of a file read chunk by chunk: read(offset, length) gives up to
- * length bytes from offset (fewer at the end, none past it).
+ * length bytes from offset (fewer at the end, none past it), valid until the
+ * next call.
  */
 export function* linesOfChunks(read: (offset: number, length: number) => Uint8Array, chunk = 4096): Generator<FileLine> {
   let pending: Uint8Array[] = []; // the bytes of the line so far
@@ -26,7 +27,8 @@ export function* linesOfChunks(read: (offset: number, length: number) => Uint8Ar
       from = nl + 1;
     }
     if (from < b.length) {
-      pending.push(b.slice(from));
+      // a copy: read() may hand over a view of a buffer it reuses (and a Node Buffer's slice() is a view too)
+      pending.push(new Uint8Array(b.subarray(from)));
       pendingBytes += b.length - from;
     }
     at += b.length;

@@ -27,7 +27,12 @@ export interface Version {
   bytes: number;
   /** The definition's position in the log (several may share a line). */
   pos: number;
-  time: string;
+  /**
+   * When it was made, ms since the epoch (NaN if its line does not say). A
+   * number, not the definition's time text: engines keep a substring as a view
+   * of its string, and that would keep every old version's whole line alive.
+   */
+  at: number;
   user: string;
 }
 
@@ -35,6 +40,9 @@ export interface Version {
 const REPLAY: Capabilities = new Set(['define', 'state', 'code']);
 /** The owner, on state files another process writes: everything but keeping definitions. */
 const OWNER_READING: Capabilities = new Set([...OWNER].filter((c) => c !== 'state'));
+
+/** A string copied out of its parent: one kept for long must not keep the line it was cut from (see Version.at). */
+const copyOf = (s: string): string => s.split('').join('');
 
 /** Whose versions are indexed: wiki pages (the web node's history), not every data write. */
 const HISTORY = 'page-';
@@ -105,6 +113,6 @@ export class MagniNode {
     if (!d.name.startsWith(HISTORY)) return;
     let v = this.versions.get(d.name);
     if (!v) this.versions.set(d.name, (v = []));
-    v.push({ file, offset, bytes, pos: d.pos, time: d.time, user: d.user });
+    v.push({ file, offset, bytes, pos: d.pos, at: Date.parse(d.time), user: copyOf(d.user) });
   }
 }

@@ -83,6 +83,19 @@ test('exact integers, C-like division, errors for zero', () => {
   assert.match(out('[fac 100000]'), /^%\(ERROR:/);
 });
 
+test('substr counts code points, with or without characters outside the BMP', () => {
+  // the definition: Array.from's code points, negative FIRST from the end, negative LEN leaves that many off
+  const byCodePoints = (first: number, len: number, text: string) => {
+    const c = Array.from(text);
+    const f = first < 0 ? Math.max(0, c.length + first) : first;
+    const l = len < 0 ? c.length + len : len;
+    return c.slice(f, f + Math.max(0, l)).join('');
+  };
+  for (const text of ['abcXzy', 'åbçd€', 'a𝄞b𝄞c', '𝄞𝄞𝄞', 'x'])
+    for (const first of [-7, -2, -1, 0, 1, 2, 5, 9])
+      for (const len of [-9, -2, -1, 0, 1, 3, 20]) assert.is(out(`[substr ${first} ${len} ${text}]`), byCodePoints(first, len, text), `${first} ${len} ${text}`);
+});
+
 test('escapes and quoting (D6)', () => {
   assert.is(out('a\\nb\\tc\\\\d\\[e\\]'), 'a\nb\tc\\d[e]');
   assert.is(out('[concat a\\ b c]'), 'a bc');

@@ -4,7 +4,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { MagniNode } from '../runtime/index.ts';
+import { linesOfChunks, linesOfText, MagniNode, textAt } from '../runtime/index.ts';
+import { utf8Encode } from '../jml/utf8.ts';
 import { memHost } from './memhost.ts';
 
 const piece = fc.constantFrom('a', 'b', ' ', '  ', '[', ']', '\\', '\\[', '\\]', '\\\\', '$x', '@y', '\n', '\r\n', '[macro ', '[/macro', ']x[', 'é', '{', '}', 'data-', '\t');
@@ -44,6 +45,26 @@ test('data names with quoted brackets survive a restart', async () => {
   b.load();
   assert.equal([...b.interp.macros.keys()], ['data-a\\]b', 'data-c\\[d']);
   assert.is((await b.evalLine('[datas]')).output, 'a]b c[d ');
+});
+
+test('lines read in chunks: lines longer than a chunk, UTF-8 split between chunks, a reader that reuses its buffer', () => {
+  const text = ['short', 'é'.repeat(50) + 'x'.repeat(100), '', 'ü€𝄞'.repeat(30), 'last line cut'].join('\n');
+  const bytes = utf8Encode(text);
+  for (const chunk of [1, 3, 7, 16, 64, 1000]) {
+    const buf = new Uint8Array(chunk); // one buffer for every read, as the Node host does
+    const read = (offset: number, length: number) => {
+      const n = Math.max(0, Math.min(length, bytes.length - offset, buf.length));
+      buf.set(bytes.subarray(offset, offset + n));
+      const view = buf.subarray(0, n);
+      // like a Node Buffer, whose slice() is a view of the same memory, not a copy
+      (view as { slice: unknown }).slice = (from?: number, to?: number) => view.subarray(from, to);
+      return view;
+    };
+    assert.equal([...linesOfChunks(read, chunk)], [...linesOfText(text)], 'chunks of ' + chunk);
+  }
+  const got = [...linesOfText(text)];
+  assert.equal(got.map((l) => l.complete), [true, true, true, true, false]);
+  assert.equal(got.map((l) => textAt(text, l.offset, l.bytes)), text.split('\n'));
 });
 
 test.run();

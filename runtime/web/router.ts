@@ -6,7 +6,7 @@
 import type { HttpRequest, HttpResponse } from '../http.ts';
 import type { MagniNode } from '../magni.ts';
 import type { MacroDef } from '../../jml/macro.ts';
-import { BUILTINS, type Builtin } from '../../jml/builtins.ts';
+import { BUILTINS, type Builtin, isoTime } from '../../jml/builtins.ts';
 import { type Capabilities, OWNER, PREVIEW, VISITOR } from '../../jml/capabilities.ts';
 import type { EvalOptions } from '../../jml/evaluation.ts';
 import { JmlError } from '../../jml/errors.ts';
@@ -76,6 +76,7 @@ const names = (formals: string) => formals.split(' ').filter(Boolean);
 /** A public macro whose name ends in .html gives HTML; every other one's output is shown as text. */
 const givesHtml = (name: string) => name.endsWith('.html');
 const retryAfter = (ms: number) => ({ 'Retry-After': String(Math.ceil(ms / 1000)) });
+const when = (at: number) => (isNaN(at) ? '?' : isoTime(at));
 
 export class WebNode {
   private sessions: Sessions;
@@ -284,7 +285,7 @@ export class WebNode {
       .slice(0, 10);
     return this.page(v, 200, 'Pages', (ids.length ? '<ul>' + ids.map((i) => `<li>${link('/wiki/' + i, i)}</li>`).join('') + '</ul>' : '<p>No pages yet.</p>') +
       (recent.length ? '<h2>Recent changes</h2><ul>' + recent.map((r) =>
-        `<li>${pageLink(r.id, this.exists(r.id))} ${link(`/history/${r.id}/${r.n}`, r.time)} ${esc(r.user)}</li>`).join('') + '</ul>' : ''));
+        `<li>${pageLink(r.id, this.exists(r.id))} ${link(`/history/${r.id}/${r.n}`, when(r.at))} ${esc(r.user)}</li>`).join('') + '</ul>' : ''));
   }
 
   private async history(v: Visit, id: string, nth?: string): Promise<HttpResponse> {
@@ -292,7 +293,7 @@ export class WebNode {
     if (nth === undefined) {
       if (!all.length) throw new HttpError(404, 'page ' + id + ' has no saved versions');
       return this.page(v, 200, 'History of ' + id, '<ol reversed>' + all.map((d, i) =>
-        `<li>${link(`/history/${id}/${i + 1}`, d.time || '?')} ${esc(d.user || '')}</li>`).reverse().join('') + '</ol>');
+        `<li>${link(`/history/${id}/${i + 1}`, when(d.at))} ${esc(d.user || '')}</li>`).reverse().join('') + '</ol>');
     }
     const version = /^\d{1,9}$/.test(nth) ? all[+nth - 1] : undefined;
     const d = version && readVersion(this.node, 'page-' + id, version);

@@ -2,7 +2,7 @@
 // terminal), on Node, on Bun (--bun) or inside the QuickJS board (--board).
 // Only what a plain line needs is imported here; readline, child processes,
 // the web server and the board are loaded when a command asks for them.
-import { existsSync, fstatSync, statSync, writeSync } from 'node:fs';
+import { appendFileSync, existsSync, fstatSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { MagniNode, type LineResult } from '../../runtime/index.ts';
 import { nodeHost } from './host.ts';
 import { stdinLines } from './lines.ts';
@@ -126,16 +126,63 @@ async function fromRoot(...parts: string[]): Promise<string> {
   return join(d, ...parts);
 }
 
-async function engine(o: CliOptions): Promise<Engine> {
+/** The interactive prompt: line editing, history kept between runs in historyFile, Ctrl-C clears the line, Ctrl-D quits. */
+async function prompt(historyFile: string, one: (line: string) => Promise<void>): Promise<void> {
+  const { createInterface } = await import('node:readline');
+  const history = readHistory(historyFile);
+  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true, crlfDelay: Infinity, history, historySize: HISTORY });
+  rl.on('SIGINT', () => {
+    rl.write(null, { ctrl: true, name: 'e' }); // to the end of the line,
+    rl.write(null, { ctrl: true, name: 'u' }); // then delete it all
+    process.stdout.write('^C\n');
+    rl.prompt();
+  });
+  process.stdout.write('Magni JML. [help] lists the builtins; Ctrl-C clears the line, Ctrl-D quits.\n');
+  rl.setPrompt('> ');
+  rl.prompt();
+  for await (const line of rl) {
+    if (line.trim()) {
+      try {
+        appendFileSync(historyFile, line + '\n', { mode: 0o600 });
+      } catch {} // history is a convenience: never an error
+    }
+    await one(line);
+    rl.prompt();
+  }
+}
+
+/** Lines kept in the prompt's history file (the newest; the file is cut back when it grows to twice that). */
+const HISTORY = 500;
+
+function readHistory(file: string): string[] {
+  let lines: string[];
+  try {
+    lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+  if (lines.length > 2 * HISTORY) {
+    lines = lines.slice(-HISTORY);
+    try {
+      writeFileSync(file, lines.join('\n') + '\n', { mode: 0o600 });
+    } catch {}
+  }
+  return lines.slice(-HISTORY).reverse(); // readline wants the newest first
+}
+
+/** Control characters shown as \xNN (a NUL or an escape sequence printed raw can garble a terminal); newline and tab stay. */
+const visible = (s: string): string => s.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0'));
+
+async function engine(o: CliOptions, log: (line: string) => void): Promise<Engine> {
   // One writer per state file: while another process (a server) holds it, this one reads it only.
   const lock = lockStateFile(stateFilesOf(o).at(-1) as string);
   if (!lock.held && !o.quiet)
-    err(`run: ${lock.file.replace(/\.lock$/, '')} is in use by another Magni process (pid ${lock.holder}): reading it; definitions last for their line and are not kept`);
+    log(`run: ${lock.file.replace(/\.lock$/, '')} is in use by another Magni process (pid ${lock.holder}): reading it; definitions last for their line and are not kept`);
   const opts = { stateFiles: o.stateFiles, maxSteps: o.maxSteps, maxOutput: o.maxOutput, maxTime: o.maxTime, quiet: o.quiet, readOnly: !lock.held };
   if (o.board) {
     const { Board } = await import('../quickjs/board.ts');
     // sampling the heap walks it: only when -v reports it
-    const board = await Board.create({ ...opts, log: err, bundlePath: await fromRoot('dist', 'board.js'), sampleEvery: o.verbose ? 1 : 0 });
+    const board = await Board.create({ ...opts, log, bundlePath: await fromRoot('dist', 'board.js'), sampleEvery: o.verbose ? 1 : 0 });
     return {
       async evalLine(line, trace) {
         const r = await board.evalLine(line, !!trace);
@@ -149,7 +196,7 @@ async function engine(o: CliOptions): Promise<Engine> {
       close: () => board.dispose(),
     };
   }
-  const node = new MagniNode(nodeHost(err), opts);
+  const node = new MagniNode(nodeHost(log), opts);
   node.load();
   return { evalLine: (line, trace) => node.evalLine(line, { trace }), report: () => null, close() {} };
 }
@@ -201,29 +248,34 @@ export async function main(argv: string[]): Promise<number> {
     const { webMain } = await import('./web.ts');
     return webMain(o);
   }
-  const e = await engine(o);
+  const tty = await stdinIsTerminal();
+  // At the prompt an error shows once, in the line's output, not again on stderr.
+  let atPrompt = false;
+  const diag = (line: string) => {
+    if (!(atPrompt && line.startsWith('%(ERROR:'))) err(visible(line));
+  };
+  let e: Engine;
+  try {
+    e = await engine(o, diag);
+  } catch (x) {
+    err('run: ' + (x instanceof Error ? x.message : String(x)));
+    return 1;
+  }
   let failed = false;
   let n = 0;
-  const trace = o.trace ? err : undefined;
+  const trace = o.trace ? diag : undefined;
   const one = async (line: string): Promise<void> => {
     const t0 = performance.now();
+    atPrompt = tty;
     const r = await e.evalLine(line.replace(/\r$/, ''), trace);
+    atPrompt = false;
     n++;
     if (r.errors.length) failed = true;
-    if (r.output) out(r.output + '\n');
+    if (r.output) out(visible(r.output) + '\n');
     if (o.verbose) err(`% line ${n}: ${(performance.now() - t0).toFixed(2)} ms, ${r.steps} reductions, ${r.passes} passes`);
   };
-  if (await stdinIsTerminal()) {
-    const { createInterface } = await import('node:readline');
-    const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true, crlfDelay: Infinity });
-    process.stdout.write('Magni JML. [help] lists the builtins; Ctrl-D quits.\n');
-    rl.setPrompt('> ');
-    rl.prompt();
-    for await (const line of rl) {
-      await one(line);
-      rl.prompt();
-    }
-  } else for await (const line of stdinLines()) await one(line);
+  if (tty) await prompt(stateFilesOf(o).at(-1) + '.history', one);
+  else for await (const line of stdinLines()) await one(line);
   const report = o.verbose ? e.report() : null;
   if (report) err(report);
   e.close();

@@ -46,6 +46,8 @@ export interface VmOptions {
 }
 
 const DEFAULTS = { memoryLimit: 64 * MiB, maxStackSize: 256 * KiB, timeoutMs: 10_000, sampleEvery: 1 };
+/** Replaying the state files may take longer than one line: each line is bounded by its own time budget. */
+const LOAD_MS = 600_000;
 
 /** The VM failed in a way the script could not handle: timeout, out of memory, stack overflow, a crash. */
 export class BoardError extends Error {}
@@ -64,7 +66,7 @@ export function nodeHostABI(opts: Pick<VmOptions, 'log' | 'write'> = {}, settle?
     write: opts.write ?? ((text) => void process.stdout.write(text)),
     readText: host.readText,
     appendText: (path, text) => void appendText(path, text),
-    readHex(path, offset, length) {
+    readLineAt(path, offset, maxBytes) {
       let fd: number;
       try {
         fd = openSync(path, 'r');
@@ -72,8 +74,21 @@ export function nodeHostABI(opts: Pick<VmOptions, 'log' | 'write'> = {}, settle?
         return null;
       }
       try {
-        const b = Buffer.alloc(length);
-        return b.toString('hex', 0, readSync(fd, b, 0, length, offset));
+        // read on until a newline (or maxBytes, or the end)
+        const parts: Buffer[] = [];
+        let bytes = 0;
+        for (const chunk = Buffer.alloc(65536); bytes < maxBytes; ) {
+          const n = readSync(fd, chunk, 0, Math.min(chunk.length, maxBytes - bytes), offset + bytes);
+          if (!n) break;
+          const nl = chunk.subarray(0, n).indexOf(10);
+          if (nl >= 0) {
+            parts.push(Buffer.from(chunk.subarray(0, nl)));
+            return `${bytes + nl} 1 ` + Buffer.concat(parts).toString('utf8');
+          }
+          parts.push(Buffer.from(chunk.subarray(0, n)));
+          bytes += n;
+        }
+        return bytes ? `${bytes} 0 ` + Buffer.concat(parts).toString('utf8') : null;
       } finally {
         closeSync(fd);
       }
@@ -186,6 +201,17 @@ export class QuickJSVm {
   /** Call a global function by dotted path (e.g. 'magni.evalLine') with primitive arguments. */
   call(path: string, ...args: (string | number | boolean)[]): unknown {
     return this.callWith(path, args, (h) => h && this.ctx.dump(h));
+  }
+
+  /** The same with a time limit of its own (replaying a large state: each line has its budget inside). */
+  callWithin(timeoutMs: number, path: string, ...args: (string | number | boolean)[]): unknown {
+    const usual = this.opts.timeoutMs;
+    this.opts.timeoutMs = timeoutMs;
+    try {
+      return this.call(path, ...args);
+    } finally {
+      this.opts.timeoutMs = usual;
+    }
   }
 
   /**
@@ -363,7 +389,7 @@ export class Board {
     const vm = await QuickJSVm.create(vmOpts);
     try {
       vm.evalScript(code, 'board.js');
-      vm.call('magni.load', JSON.stringify({ stateFiles, maxSteps, maxOutput, maxTime, quiet, readOnly }));
+      vm.callWithin(LOAD_MS, 'magni.load', JSON.stringify({ stateFiles, maxSteps, maxOutput, maxTime, quiet, readOnly }));
       vm.runJobs();
     } catch (e) {
       vm.dispose();

@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RUN, tempDir } from './util.ts';
 
@@ -147,6 +147,54 @@ test('--board -v reports the QuickJS heap', () => {
   assert.ok(+load > 0 && +peak >= +load, `load ${load}, peak ${peak}`);
 });
 
+test('control characters in the output are shown escaped (\\xNN); newline and tab are kept', () => {
+  const r = run(['-q'], '[decode %00%1b%5B31mred%07]|[decode %09]|[decode %0A]\n');
+  assert.is(r.out, '\\x00\\x1b{31mred\\x07|\t|\n\n');
+});
+
+test('a state path that is a directory, or -w with a bad port: a clear error, exit 2, no stack trace', () => {
+  const d = tmp();
+  mkdirSync(join(d, 'adir'));
+  const dir = run(['-q', 'adir'], '[+ 1 1]\n', d);
+  assert.is(dir.code, 2);
+  assert.match(dir.err, /^run: adir is not a state file/);
+  assert.not.match(dir.err, /    at /);
+  for (const port of ['abc', '70000', '0']) {
+    const bad = run(['-w', port], '', d);
+    assert.is(bad.code, 2, port);
+    assert.match(bad.err, new RegExp(`-w takes a port from 1 to 65535, not ${port}`));
+  }
+});
+
+/** Type keys into `./run` on a real pseudo-terminal (`script`), as a person types; the transcript and exit code. */
+async function typeAt(cwd: string, keys: string[]): Promise<{ shown: string; code: number | null }> {
+  const child = spawn('script', ['-qec', RUN, '/dev/null'], { cwd });
+  let shown = '';
+  const done = new Promise<number | null>((resolve) => child.on('close', resolve));
+  child.stdout.on('data', (d) => (shown += String(d).replace(/\x1b\[[0-9;]*[A-Za-z]/g, '')));
+  let at = 800; // let it start
+  for (const k of keys.join('').match(/\x1b\[.|[^]/g) as string[]) {
+    setTimeout(() => child.stdin.write(k), at);
+    at += k === '\r' ? 500 : 30;
+  }
+  const timer = setTimeout(() => child.kill('SIGKILL'), at + 20000);
+  const code = await done;
+  clearTimeout(timer);
+  return { shown, code };
+}
+
+test('at the prompt: an error shows once, Ctrl-C clears the line (Ctrl-D quits), history lasts between runs', async () => {
+  const d = tmp();
+  const first = await typeAt(d, ['[/ 1 0]\r', '[+ 1 2', '\x03', '[+ 2 2]\r', '\x04']);
+  assert.is((first.shown.match(/%\(ERROR:division by zero\)/g) || []).length, 1, first.shown);
+  assert.match(first.shown, /\^C/);
+  assert.match(first.shown, /^4\r?$/m, 'the cleared line was not run: ' + first.shown);
+  assert.is(first.code, 1, 'Ctrl-D ends it normally (status 1: a line had an error), Ctrl-C did not');
+  assert.is(readFileSync(join(d, 'jml.state.history'), 'utf8'), '[/ 1 0]\n[+ 2 2]\n');
+  const second = await typeAt(d, ['\x1b[A\r', '\x04']);
+  assert.match(second.shown, /^4\r?$/m, 'Up recalled the last line of the run before: ' + second.shown);
+});
+
 test('on a terminal: a prompt with line editing and history', async () => {
   // `script` gives the command a real pseudo-terminal. Keys are typed one at
   // a time, as a person types: a line; Up (history) and Enter; a line edited
@@ -164,7 +212,7 @@ test('on a terminal: a prompt with line editing and history', async () => {
   const timer = setTimeout(() => child.kill('SIGKILL'), at + 20000);
   const code = await done;
   clearTimeout(timer);
-  assert.match(shown, /Magni JML\. \[help\] lists the builtins; Ctrl-D quits\./);
+  assert.match(shown, /Magni JML\. \[help\] lists the builtins; Ctrl-C clears the line, Ctrl-D quits\./);
   assert.is((shown.match(/^3\r?$/gm) || []).length, 2, shown);
   assert.match(shown, /^ABZX\r?$/m, shown);
   assert.is(code, 0);
