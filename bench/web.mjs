@@ -65,7 +65,7 @@ async function start(kind, dir) {
     } catch {}
     await exited;
   };
-  return { base: `http://127.0.0.1:${port}`, stop };
+  return { base: `http://127.0.0.1:${port}`, pid, stop };
 }
 
 /** Log in, save the page, define the macro (once per state dir; the second server finds them). */
@@ -111,8 +111,29 @@ async function measure(base, path, expect) {
   };
 }
 
+const { tsImport } = await import('tsx/esm/api');
+const { pipelinedBurst, uploads, underAttack, rssMB } = await tsImport(new URL('./attacks.ts', import.meta.url).href, import.meta.url);
+
+/** Peak RSS and the slowest other client while an attack runs against a fresh server of kind. */
+async function attacked(kind, attack) {
+  const adir = mkdtempSync(join(tmpdir(), 'magni-bench-attack-'));
+  const server = await start(kind, adir);
+  try {
+    const idle = rssMB(server.pid);
+    const port = Number(new URL(server.base).port);
+    const clients = attack === 'pipelined' ? pipelinedBurst(port, 3) : uploads(port, 1000, 1 << 20).sockets;
+    const m = await underAttack(server.pid, server.base + '/help', 4000);
+    for (const c of clients) c.destroy();
+    return { idle, ...m };
+  } finally {
+    await server.stop();
+    rmSync(adir, { recursive: true, force: true });
+  }
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'magni-bench-web-'));
 const rows = [];
+const attacks = [];
 try {
   const key = spawnSync(RUN, ['key'], { cwd: dir, encoding: 'utf8' }).stdout.trim();
   let ready = false;
@@ -126,6 +147,8 @@ try {
     } finally {
       await server.stop();
     }
+    attacks.push([kind, '3 connections pipelining 64 KB of `GET /iota/0/100000` each, reading nothing', await attacked(kind, 'pipelined')]);
+    attacks.push([kind, '1,000 clients each uploading 1 MiB at once', await attacked(kind, 'uploads')]);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
@@ -137,3 +160,9 @@ console.log('| server | request | req/s | p50 latency | p99 latency | bytes/resp
 console.log('|---|---|---:|---:|---:|---:|---:|');
 for (const [kind, what, m] of rows)
   console.log(`| ${kind === 'node' ? 'Node (node:http)' : 'Bun (Bun.serve)'} | ${what} | ${fmt(m.rps)} | ${fmt(m.p50, 1)} ms | ${fmt(m.p99, 1)} ms | ${fmt(m.bytes)} | ${m.bad} of ${fmt(m.total)} |`);
+
+console.log(`\nUnder attack (npm run bench:web too): the server's resident memory at its peak, sampled every 250 ms for 4 s, and the slowest answer another client got meanwhile (a 503 is counted as answered: over the caps, clients are told to come back):\n`);
+console.log('| server | attack | RSS idle | RSS peak | slowest other client | other client got |');
+console.log('|---|---|---:|---:|---:|---|');
+for (const [kind, what, m] of attacks)
+  console.log(`| ${kind === 'node' ? 'Node (node:http)' : 'Bun (Bun.serve)'} | ${what} | ${m.idle} MB | ${m.peak} MB | ${fmt(m.slowest)} ms | ${[...m.statuses].join(', ')} |`);

@@ -19,7 +19,7 @@ const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
-const MISSING = `${CHROMIUM} is missing: the browser test needs Debian's chromium (apt-get install -y chromium, or run .ci/run)`;
+const MISSING = `${CHROMIUM} is missing: the browser test needs Debian's chromium (as root: apt-get update && apt-get install -y chromium; .ci/run does it)`;
 
 const procs = new Set<ChildProcess>();
 process.on('exit', () => {

@@ -10,6 +10,7 @@ import { createServer } from 'node:http';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, RUN, sleep, tempDir } from './util.ts';
+import { pipelinedBurst, underAttack, uploads } from '../../bench/attacks.ts';
 
 const MAX_BODY = 1 << 20;
 const VISITOR_BODY = 256 * 1024;
@@ -24,11 +25,6 @@ process.on('exit', () => {
 function runSync(dir: string, args: string[], input = '') {
   const r = spawnSync(RUN, args, { cwd: dir, input, encoding: 'utf8', timeout: 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** Resident memory of a process, in MB. */
-function rssMB(pid: number): number {
-  return Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024);
 }
 
 /** CPU time (user + system) of a process, in clock ticks. */
@@ -542,69 +538,29 @@ function webSuite(kind: Kind) {
   });
 
   t('a client that pipelines 64 KB of requests and reads nothing: RSS stays under 150 MB, others are answered within 1 s', async () => {
-    const req = 'GET /iota/0/100000 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'; // each answer is ~600 KB
-    const burst = req.repeat(Math.ceil(65536 / req.length));
-    const hogs = Array.from({ length: 3 }, () => {
-      const c = connect(ctx.server.port, '127.0.0.1');
-      c.on('error', () => {});
-      c.pause(); // reads nothing
-      c.write(burst);
-      return c;
-    });
+    const hogs = pipelinedBurst(ctx.server.port, 3);
     try {
-      let peak = 0;
-      let slowest = 0;
-      for (let i = 0; i < 12; i++) {
-        await sleep(250);
-        peak = Math.max(peak, rssMB(ctx.server.pid));
-        const t0 = Date.now();
-        assert.is((await ctx.server.fetch('/help')).status, 200);
-        slowest = Math.max(slowest, Date.now() - t0);
-      }
-      assert.ok(peak < 150, `RSS reached ${peak} MB`);
-      assert.ok(slowest < 1000, `another client waited ${slowest} ms`);
+      const m = await underAttack(ctx.server.pid, ctx.server.url('/help'));
+      assert.equal([...m.statuses], [200]);
+      assert.ok(m.peak < 150, `RSS reached ${m.peak} MB`);
+      assert.ok(m.slowest < 1000, `another client waited ${m.slowest} ms`);
     } finally {
       for (const c of hogs) c.destroy();
     }
   });
 
   t('a thousand clients each sending a 1 MiB body: refused (413, or 503 with Retry-After past the caps), memory bounded, others served', async () => {
-    const body = Buffer.alloc(1 << 20, 0x61);
-    const statuses = new Map<string, number>();
-    const clients = Array.from({ length: 1000 }, () => {
-      const c = connect(ctx.server.port, '127.0.0.1');
-      let head = '';
-      c.on('error', () => {});
-      c.on('data', (d: Buffer) => {
-        if (head.length < 200) head += d.toString('latin1');
-      });
-      c.on('close', () => {
-        const m = /^HTTP\/1\.1 (\d{3})[^]*?(Retry-After: \d+)?/.exec(head);
-        const key = m ? m[1] + (m[1] === '503' ? (/Retry-After: \d+/i.test(head) ? ' with Retry-After' : ' without Retry-After') : '') : 'closed';
-        statuses.set(key, (statuses.get(key) || 0) + 1);
-      });
-      c.write(`POST /edit/Big HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`);
-      c.write(body);
-      return c;
-    });
-    let peak = 0;
-    let slowest = 0;
-    for (let i = 0; i < 12; i++) {
-      await sleep(250);
-      peak = Math.max(peak, rssMB(ctx.server.pid));
-      const t0 = Date.now();
-      const r = await ctx.server.fetch('/help');
-      if (r.status === 200) slowest = Math.max(slowest, Date.now() - t0);
-      else assert.is(r.status, 503, 'a client over the connection cap is told to come back');
-    }
-    for (const c of clients) c.destroy();
+    const attack = uploads(ctx.server.port, 1000, 1 << 20);
+    const m = await underAttack(ctx.server.pid, ctx.server.url('/help'));
+    for (const c of attack.sockets) c.destroy();
     await sleep(500);
-    const seen = JSON.stringify([...statuses]);
+    const seen = JSON.stringify([...attack.endings]);
     // bounded by the caps whatever the number of clients (Node's 64 KiB reads of new connections are collected in batches)
-    assert.ok(peak < 200, `RSS reached ${peak} MB`);
-    assert.ok(slowest < 1000, `another client waited ${slowest} ms`);
-    assert.ok((statuses.get('413') || 0) + (statuses.get('503 with Retry-After') || 0) > 0, seen);
-    for (const k of statuses.keys()) assert.ok(['413', '503 with Retry-After', 'closed'].includes(k), 'every one refused, none accepted: ' + seen);
+    assert.ok(m.peak < 200, `RSS reached ${m.peak} MB`);
+    assert.ok(m.slowest < 1000, `another client waited ${m.slowest} ms`);
+    for (const s of m.statuses) assert.ok(s === 200 || s === 503, 'another client is served, or told to come back: ' + s);
+    assert.ok((attack.endings.get('413') || 0) + (attack.endings.get('503 with Retry-After') || 0) > 0, seen);
+    for (const k of attack.endings.keys()) assert.ok(['413', '503 with Retry-After', 'closed'].includes(k), 'every one refused, none accepted: ' + seen);
     assert.is((await ctx.server.fetch('/help')).status, 200, 'the server goes on');
   });
 
