@@ -7,13 +7,20 @@ import { esc } from './html.ts';
 
 export const bad = (why: string): HttpError => new HttpError(400, why);
 
-/** Percent-decoding to UTF-8; bad escapes and invalid UTF-8 are a 400. */
+/**
+ * Percent-decoding to UTF-8; bad escapes and invalid UTF-8 are a 400. So is
+ * U+FFFD: Bun hands over raw bytes that are not UTF-8 already encoded as it
+ * (node:http hands over the bytes, which fail to decode): one answer on both.
+ */
 export function pct(s: string): string {
+  let d: string;
   try {
-    return decodeURIComponent(s);
+    d = decodeURIComponent(s);
   } catch {
     throw bad('invalid percent-encoding or UTF-8: ' + s);
   }
+  if (d.includes('\ufffd')) throw bad('invalid UTF-8: ' + s);
+  return d;
 }
 
 /** Bytes as UTF-8 text; invalid UTF-8 is a 400. */

@@ -146,8 +146,6 @@ export async function serveBun(o: ServeOptions): Promise<RunningServer> {
     const head = req.method === 'HEAD';
     const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/.exec(req.url);
     const target = m ? req.url.slice(m[0].length) || '/' : req.url;
-    // Bun hands over raw bytes that are not UTF-8 as U+FFFD: answer as node:http does (400), not with a lookup of a mangled path
-    if (target.includes('\ufffd')) return respond(plain(400, 'bad request target'), head, true);
     const headers: Record<string, string> = {};
     req.headers.forEach((v, k) => {
       headers[k] = k in headers ? headers[k] + ', ' + v : v;

@@ -50,11 +50,11 @@ class WebServer {
     this.exited.then(() => running.delete(this));
   }
 
-  static async start(kind: Kind, dir: string, extra: string[] = []): Promise<WebServer> {
+  static async start(kind: Kind, dir: string, extra: string[] = [], host = '127.0.0.1'): Promise<WebServer> {
     const port = await freePort();
     const args = [...(kind === 'bun' ? ['--bun'] : []), '-w', String(port), ...extra];
     const s = new WebServer(spawn(RUN, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] }), port, dir);
-    const ready = `Magni web node on http://127.0.0.1:${port}/ (key in jml.state.key)`;
+    const ready = `Magni web node on http://${host}:${port}/ (key in jml.state.key)`;
     const deadline = Date.now() + 60_000;
     let done = false;
     s.exited.then(() => (done = true));
@@ -473,7 +473,9 @@ function webSuite(kind: Kind) {
       await rawExchange(port, 'POST /edit/X HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'),
       [400], 'a bad chunk size');
     // request targets: raw bytes that are not UTF-8, bad escapes, invalid UTF-8 escapes
-    assertRefused(await rawExchange(port, Buffer.from('GET /wiki/\xff\xfe HTTP/1.1\r\nHost: x\r\n\r\n', 'latin1')), [400, 404], 'raw 0xFF in the path');
+    // (the same answer from both servers: Bun hands such bytes over as an encoded U+FFFD, which the router refuses)
+    for (const p of ['/wiki/\xff\xfe', '/greet/\xc3\x28', '/wiki/Home?x=\xff'])
+      assertRefused(await rawExchange(port, Buffer.from(`GET ${p} HTTP/1.1\r\nHost: x\r\n\r\n`, 'latin1')), [400], 'raw bytes that are not UTF-8: ' + JSON.stringify(p));
     for (const p of ['/wiki/%ZZ', '/wiki/%', '/wiki/%FF', '/greet/%C3%28', '/greet?name=%E2%82', '/help?x=%G1'])
       assertRefused(await rawExchange(port, GET(p, 'Connection: close\r\n')), [400], p);
     assertRefused(await rawExchange(port, GET('*')), [400], 'target *');
@@ -581,6 +583,20 @@ function webSuite(kind: Kind) {
     await sleep(2000);
     const b = cpuTicks(ctx.server.pid);
     assert.ok(b - a <= 5, `${b - a} clock ticks of CPU in 2 s of idling`);
+  });
+
+  t('--listen: an address to serve on, a warning beyond this machine, a clear error for a bad one', async () => {
+    const dir = tempDir('magni-web-test-');
+    const wide = await WebServer.start(kind, dir, ['--listen', '0.0.0.0'], '0.0.0.0');
+    try {
+      assert.match(wide.stderr, /warning: serving on 0\.0\.0\.0, beyond this machine: whoever holds the key in jml\.state\.key is the owner/);
+      assert.is((await wide.fetch('/help')).status, 200, 'reachable through loopback too');
+    } finally {
+      await wide.stop();
+    }
+    const bad = runSync(dir, [...(kind === 'bun' ? ['--bun'] : []), '-w', '1', '--listen', 'not an address']);
+    assert.is(bad.code, 2);
+    assert.match(bad.stderr, /--listen needs an address/);
   });
 
   t('a second server on the same port is a clear error, exit 1', async () => {
