@@ -161,7 +161,7 @@ console.log('|---|---|---:|---:|---:|---:|---:|');
 for (const [kind, what, m] of rows)
   console.log(`| ${kind === 'node' ? 'Node (node:http)' : 'Bun (Bun.serve)'} | ${what} | ${fmt(m.rps)} | ${fmt(m.p50, 1)} ms | ${fmt(m.p99, 1)} ms | ${fmt(m.bytes)} | ${m.bad} of ${fmt(m.total)} |`);
 
-console.log(`\nUnder attack (npm run bench:web too): the server's resident memory at its peak, sampled every 250 ms for 4 s, and the slowest answer another client got meanwhile (a 503 is counted as answered: over the caps, clients are told to come back):\n`);
+console.log(`\nUnder attack: the server's resident memory at its peak, sampled every 250 ms for 4 s, and the slowest answer another client got meanwhile (a 503 is counted as answered: over the caps, clients are told to come back):\n`);
 console.log('| server | attack | RSS idle | RSS peak | slowest other client | other client got |');
 console.log('|---|---|---:|---:|---:|---|');
 for (const [kind, what, m] of attacks)
