@@ -19,7 +19,10 @@ const neutral = { bundle: true, minify: true, target: 'es2020', platform: 'neutr
 
 /** esbuild options per bundle; paths relative to the repo root (absWorkingDir). */
 export const BUNDLES = {
+  // the language and the node: what every device carries, within the budget
   'dist/core.js': { ...neutral, entryPoints: ['runtime/index.ts'], format: 'esm' },
+  // the web node's router and pages, for a node that serves the web (with the core it uses)
+  'dist/web.js': { ...neutral, entryPoints: ['runtime/web/index.ts'], format: 'esm' },
   'dist/board.js': { ...neutral, entryPoints: ['targets/quickjs/entry.ts'], format: 'iife' },
   // Split: what only some commands need (the web server, the QuickJS board) is
   // a chunk of its own, loaded when asked for, so a plain line starts fast.

@@ -1,7 +1,8 @@
-// The core: the language plus the node. Bundled as dist/core.js.
+// The core: the language plus the node. Bundled as dist/core.js; the web
+// router, which a device without a web server does not need, is
+// runtime/web/index.ts (dist/web.js).
 export * from '../jml/index.ts';
 export type { Host, FileLine } from './host.ts';
 export { MagniNode, type NodeOptions, type LineResult, type Version } from './magni.ts';
 export { readStateLines, type StateLine } from './state.ts';
 export { linesOfChunks, linesOfText, textAt, withLine } from './lines.ts';
-export * from './web/index.ts';

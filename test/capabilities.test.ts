@@ -5,7 +5,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { encryptText } from '../jml/crypto.ts';
 import { utf8Encode } from '../jml/utf8.ts';
-import { Interpreter, MagniNode, OWNER, PREVIEW, VISITOR, WebNode, type Capabilities, type Host } from '../runtime/index.ts';
+import { Interpreter, MagniNode, OWNER, PREVIEW, VISITOR, type Capabilities, type Host } from '../runtime/index.ts';
+import { WebNode } from '../runtime/web/index.ts';
 import { memHost } from './memhost.ts';
 
 const KEY = 'Abcdefgh12345678';

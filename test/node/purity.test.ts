@@ -18,9 +18,10 @@ const isHostModule = (p: string) => p.startsWith('node:') || p === 'bun' || p.st
 async function bundleCore() {
   const imports: string[] = [];
   const result = await esbuild.build({
-    entryPoints: [join(ROOT, 'runtime/index.ts')],
+    entryPoints: [join(ROOT, 'runtime/index.ts'), join(ROOT, 'runtime/web/index.ts')],
     bundle: true,
     write: false,
+    outdir: 'out', // not written: two entries need a directory to name their outputs
     format: 'esm',
     platform: 'neutral',
     metafile: true,
@@ -38,11 +39,12 @@ async function bundleCore() {
       },
     ],
   });
-  return { imports, inputs: Object.keys(result.metafile!.inputs) };
+  return { imports, inputs: Object.keys(result.metafile!.inputs), outputs: Object.keys(result.metafile!.outputs) };
 }
 
-test('the core bundles for platform neutral without Node or Bun modules', async () => {
-  const { imports } = await bundleCore();
+test('the core and the web router bundle for platform neutral without Node or Bun modules', async () => {
+  const { imports, outputs } = await bundleCore();
+  assert.is(outputs.length, 2, 'both entries bundled: ' + outputs.join(', '));
   assert.equal(imports, [], 'jml/ and runtime/ must reach the world through the Host:\n  ' + imports.join('\n  '));
 });
 
