@@ -1,7 +1,7 @@
 // One writer per state file: FILE.lock holds the PID of the process that may
 // write it (Node and Bun have no flock). Created with O_EXCL, removed when that
 // process exits; a lock whose process is gone (killed, crashed) is taken over.
-import { closeSync, fsyncSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 
 export type Lock = { held: true; release(): void } | { held: false; holder: number; file: string };
 
@@ -39,8 +39,7 @@ export function lockStateFile(file: string): Lock {
       continue;
     }
     try {
-      writeSync(fd, process.pid + '\n');
-      fsyncSync(fd);
+      writeSync(fd, process.pid + '\n'); // no fsync: after a crash the lock is stale anyway
     } finally {
       closeSync(fd);
     }
