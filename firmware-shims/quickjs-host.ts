@@ -53,11 +53,10 @@ export interface QuickJSHostABI {
 /** The longest line a state file may hold (a page of 1 MiB, escaped, with its header). */
 const MAX_LINE = 16 << 20;
 
-/** Bytes from hex digits (what the ABI passes bytes as); what: which function gave them, for the error. */
-function hexToBytes(hex: string, what: string): Uint8Array {
-  if (hex.length & 1 || /[^0-9a-fA-F]/.test(hex)) throw new Error('__magni_host.' + what + ' must return hex digits');
-  const b = new Uint8Array(hex.length >> 1);
-  for (let i = 0; i < b.length; i++) b[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+function hexToBytes(hex: string, n: number): Uint8Array {
+  if (hex.length !== 2 * n || /[^0-9a-fA-F]/.test(hex)) throw new Error('__magni_host.randomHex(' + n + ') must return ' + 2 * n + ' hex digits');
+  const b = new Uint8Array(n);
+  for (let i = 0; i < n; i++) b[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
   return b;
 }
 
@@ -111,11 +110,7 @@ export function hostFromGlobals(): Host {
   }
   const host: Host = {
     now: () => h.now(),
-    randomBytes(n) {
-      const b = hexToBytes(h.randomHex(n), 'randomHex');
-      if (b.length !== n) throw new Error('__magni_host.randomHex(' + n + ') must return ' + 2 * n + ' hex digits');
-      return b;
-    },
+    randomBytes: (n) => hexToBytes(h.randomHex(n), n),
     log: (line) => h.log(line),
     readText: (path) => h.readText(path),
     // with readLineAt a file is read a line at a time; without (the first ABI), whole

@@ -331,11 +331,6 @@ export class Evaluation implements Ctx {
 
   // ---- calls --------------------------------------------------------------
 
-  /** Reduce one call: user macros first (newest definition), then builtins. */
-  call(expr: string): string | PromiseLike<string> {
-    return this.apply(expr, false) as string | PromiseLike<string>;
-  }
-
   /** For the graph: a pure call's result, or null for anything the text pass must decide. */
   callPure(expr: string): string | null {
     const r = this.apply(expr, true);
@@ -343,6 +338,7 @@ export class Evaluation implements Ctx {
   }
 
   /**
+   * Reduce one call: user macros first (newest definition), then builtins.
    * pure: only what does not depend on the call's place in the text: null
    * for an impure builtin, an error (recorded in text order by the text
    * pass), or a result that asked for the room left here.
