@@ -1,0 +1,10 @@
+// RFC 4648 base32, lowercase, no padding: multibase 'b', the CIDv1 text form.
+import { decodeBits, encodeBits } from './rfc4648.ts';
+
+const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+
+export const toBase32 = (b: Uint8Array): string => encodeBits(b, BASE32, 5);
+
+/** Either case (multibase asks decoders to accept both); ASCII letters only are folded. */
+export const fromBase32 = (s: string): Uint8Array =>
+  decodeBits(s.replace(/[A-Z]/g, (c) => c.toLowerCase()), BASE32, 5, 'base32');
