@@ -5,6 +5,5 @@ const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
 
 export const toBase32 = (b: Uint8Array): string => encodeBits(b, BASE32, 5);
 
-/** Either case (multibase asks decoders to accept both); ASCII letters only are folded. */
-export const fromBase32 = (s: string): Uint8Array =>
-  decodeBits(s.replace(/[A-Z]/g, (c) => c.toLowerCase()), BASE32, 5, 'base32');
+/** Either case: multibase asks decoders to accept both. */
+export const fromBase32 = (s: string): Uint8Array => decodeBits(s, BASE32, BASE32.toUpperCase(), 5, 'base32');

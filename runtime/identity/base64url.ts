@@ -11,6 +11,5 @@ export function fromBase64(s: string): Uint8Array {
   let end = s.length;
   while (s[end - 1] === '=' && s.length - end < 2) end--;
   if (end < s.length && s.length % 4) throw new Error('base64: padding does not fill a group of 4');
-  const url = s.slice(0, end).replace(/[+/]/g, (c) => (c === '+' ? '-' : '_'));
-  return decodeBits(url, BASE64URL, 6, 'base64');
+  return decodeBits(s.slice(0, end), BASE64URL, BASE64URL.slice(0, 62) + '+/', 6, 'base64');
 }

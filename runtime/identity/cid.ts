@@ -27,11 +27,9 @@ export function cidV1(codec: number, multihash: Uint8Array): Uint8Array {
   return concatBytes(encodeVarint(1), encodeVarint(codec), multihash);
 }
 
-const isCidV0 = (b: Uint8Array) => b.length === 34 && b[0] === SHA2_256 && b[1] === 32;
-
 /** A binary CID (v0 or v1), as found in CAR files and dag-cbor links. */
 export function decodeCid(bytes: Uint8Array): Cid {
-  if (isCidV0(bytes)) return { version: 0, codec: DAG_PB, multihash: decodeMultihash(bytes), bytes };
+  if (bytes.length === 34 && bytes[0] === SHA2_256 && bytes[1] === 32) return { version: 0, codec: DAG_PB, multihash: decodeMultihash(bytes), bytes };
   const [version, n] = decodeVarint(bytes);
   if (version !== 1) throw new Error(version === SHA2_256 ? 'CID: not a CIDv0 (34 bytes, sha2-256)' : `CID: unsupported version ${version}`);
   const [codec, m] = decodeVarint(bytes, n);

@@ -16,13 +16,15 @@ export function encodeBits(b: Uint8Array, alphabet: string, bits: number): strin
   return out.join('');
 }
 
-export function decodeBits(s: string, alphabet: string, bits: number, name: string): Uint8Array {
+/** Reads either of two spellings of the alphabet (same digit values): uppercase base32, standard base64. */
+export function decodeBits(s: string, alphabet: string, alternative: string, bits: number, name: string): Uint8Array {
   const out = new Uint8Array(Math.floor((s.length * bits) / 8));
   let acc = 0;
   let n = 0;
   let j = 0;
   for (let i = 0; i < s.length; i++) {
-    const v = alphabet.indexOf(s[i]);
+    let v = alphabet.indexOf(s[i]);
+    if (v < 0) v = alternative.indexOf(s[i]);
     if (v < 0) throw new Error(`${name}: invalid character ${JSON.stringify(s[i])} at ${i}`);
     acc = (acc << bits) | v;
     n += bits;
