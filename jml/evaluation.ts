@@ -50,6 +50,8 @@ export interface RunResult {
 /** What builtins may use of the evaluation that calls them. */
 export interface Ctx {
   host: JmlHost;
+  /** Who started the evaluation (definitions are attributed to them). */
+  readonly user: string;
   /** The definition a name has for this evaluation (its own first, then the interpreter's). */
   macro(name: string): MacroDef | undefined;
   /** Every defined name this evaluation sees, in order of first definition. */
@@ -456,7 +458,8 @@ export class Evaluation implements Ctx {
     let r = this.resolved.get(name);
     if (!r) {
       const macro = this.macro(name);
-      r = { macro, builtin: macro ? undefined : lookup(name), impure: IMPURE.has(name) };
+      const own = this.interp.hostBuiltins.get(name);
+      r = { macro, builtin: macro ? undefined : own || lookup(name), impure: !!own || IMPURE.has(name) };
       if (this.resolved.size > 4096) this.resolved.clear();
       this.resolved.set(name, r);
     }

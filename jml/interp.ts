@@ -4,7 +4,7 @@
 import type { JmlHost } from './host.ts';
 import { JmlError } from './errors.ts';
 import { definitionLine, type MacroDef, unkeepable } from './macro.ts';
-import { isoTime } from './builtins.ts';
+import { type Builtin, isoTime } from './builtins.ts';
 import { GROUPS } from './help.ts';
 import { Evaluation, type EvalOptions, type RunResult } from './evaluation.ts';
 
@@ -39,6 +39,11 @@ export class Interpreter {
    * appends it to the state log). If it throws, nothing is defined.
    */
   onDefine: ((d: MacroDef, line: string) => void) | null = null;
+  /**
+   * Builtins the runtime adds (a node's [id], [send], a sensor's [sensor]):
+   * found after the user's macros and before the language's own. Never memoized.
+   */
+  readonly hostBuiltins = new Map<string, Builtin>();
   /** Bumped by every definition: evaluations in flight drop their memo when it moves. */
   version = 0;
   private logPos = 0;
@@ -103,6 +108,7 @@ export class Interpreter {
   help(names: string[] = [...this.macros.keys()]): string {
     let out = '';
     for (const [group, list] of GROUPS) out += group + ': ' + list + '\\n';
+    if (this.hostBuiltins.size) out += 'node: ' + [...this.hostBuiltins.keys()].join(' ') + '\\n';
     return out + 'user: ' + names.join(' ');
   }
 }

@@ -101,6 +101,9 @@ export function quote(s: string): string {
   return s.replace(/[\\[\]]/g, '\\$&');
 }
 
+/** Someone else's value as one inert argument: `\ [ ] { }` quoted, and spaces too when it must stay one word. */
+export const inertArg = (v: string, oneWord: boolean): string => v.replace(oneWord ? /[\\[\]{} ]/g : /[\\[\]{}]/g, '\\$&');
+
 /** Brackets become braces (how fbody, decode and decrypt defuse code). */
 export function braces(s: string): string {
   return s.replace(/\[/g, '{').replace(/]/g, '}');

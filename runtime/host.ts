@@ -1,4 +1,5 @@
 import type { JmlHost } from '../jml/host.ts';
+import type { KeyType } from './identity/index.ts';
 
 // The Host: the only door from the pure core to the outside world. Node and
 // Bun implement it with node:fs; the QuickJS board with functions the
@@ -13,6 +14,26 @@ export interface FileLine {
   bytes: number;
   /** False for a last line without its newline (a write cut short). */
   complete: boolean;
+}
+
+export type { KeyType };
+
+/**
+ * This node's key pair. The private half never leaves the Host: a device
+ * keeps it in its secure element or SDK, Node and Bun in a 0600 file.
+ */
+export interface NodeKey {
+  type: KeyType;
+  /** Ed25519: 32 bytes; secp256k1: 33 bytes, compressed. */
+  publicKey: Uint8Array;
+  /** A signature of data by this node's key (secp256k1: ECDSA of sha256(data), 64 bytes compact). */
+  sign(data: Uint8Array): Uint8Array;
+}
+
+/** What an HTTP request answered. */
+export interface HttpAnswer {
+  status: number;
+  body: string;
 }
 
 export interface Host extends JmlHost {
@@ -33,4 +54,16 @@ export interface Host extends JmlHost {
    * Returns the line's offset in the file, in bytes.
    */
   appendLine(path: string, line: string): number;
+
+  // ---- between nodes (optional: a host without them has no identity or messages) ----
+  /** SHA-256 of data (a device has it in hardware). */
+  sha256?(data: Uint8Array): Uint8Array;
+  /** Whether signature is publicKey's signature of data (as NodeKey.sign makes them). */
+  verify?(type: KeyType, publicKey: Uint8Array, data: Uint8Array, signature: Uint8Array): boolean;
+  /** This node's key, made on first use. */
+  nodeKey?(): NodeKey;
+  /** POST body (text) to url: the answer, or a rejection with a clear message; gives up after timeoutMs, refuses an answer over maxBytes. */
+  post?(url: string, body: string, limits: { timeoutMs: number; maxBytes: number }): Promise<HttpAnswer>;
+  /** Call fn once after ms; the returned function cancels it. A pending timer never keeps a process alive on its own. */
+  setTimer?(ms: number, fn: () => void): () => void;
 }

@@ -6,3 +6,6 @@ export type { Host, FileLine } from './host.ts';
 export { MagniNode, type NodeOptions, type LineResult, type Version } from './magni.ts';
 export { readStateLines, type StateLine } from './state.ts';
 export { linesOfChunks, linesOfText, textAt, withLine } from './lines.ts';
+export * from './identity/index.ts';
+export { Messenger, type MessengerOptions, type Envelope, MAX_MESSAGE_BODY, parseEnvelope, Refusal, seal, signedText, verifyEnvelope, baseUrl } from './messages/index.ts';
+export type { KeyType, NodeKey, HttpAnswer } from './host.ts';

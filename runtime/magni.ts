@@ -47,6 +47,17 @@ const copyOf = (s: string): string => s.split('').join('');
 /** Whose versions are indexed: wiki pages (the web node's history), not every data write. */
 const HISTORY = 'page-';
 
+/** Definitions an evaluation made, kept together when it ends (evalAsOne). */
+interface Batch {
+  lines: string[];
+  defs: MacroDef[];
+  /** What each name meant before: put back if the batch cannot be kept. */
+  before: Map<string, MacroDef | undefined>;
+}
+
+/** Whose definitions came from handling a message: `msg:FROM:SEQ` (the state log then shows the handling was done). */
+export const MESSAGE_USER = /^msg:([A-Za-z0-9_-]+):(\d+)$/;
+
 export class MagniNode {
   readonly interp: Interpreter;
   readonly stateFiles: string[];
@@ -54,6 +65,9 @@ export class MagniNode {
   readonly stateFile: string;
   /** Every kept version of each page, oldest first: /history reads one line, never the whole log. */
   readonly versions = new Map<string, Version[]>();
+  /** Messages whose handling the state log holds (FROM:SEQ), found while loading; the message service takes them. */
+  readonly handledInState = new Set<string>();
+  private batches = new Map<string, Batch>();
 
   constructor(readonly host: Host, readonly opts: NodeOptions = {}) {
     this.interp = new Interpreter({ host, maxSteps: opts.maxSteps, maxOutput: opts.maxOutput, maxTime: opts.maxTime });
@@ -71,7 +85,11 @@ export class MagniNode {
           continue;
         }
         if (!l.text.trim()) continue;
-        this.interp.onDefine = (d) => this.remember(d, file, l.offset, l.bytes);
+        this.interp.onDefine = (d) => {
+          const m = MESSAGE_USER.exec(d.user);
+          if (m) this.handledInState.add(m[1] + ':' + m[2]);
+          this.remember(d, file, l.offset, l.bytes);
+        };
         const r = this.interp.run(l.text, { caps: REPLAY });
         for (const e of r.errors) this.host.log('%(ERROR:' + where + e + ')');
       }
@@ -96,6 +114,34 @@ export class MagniNode {
     return this.report(this.interp.run(line, { caps: this.opts.readOnly ? OWNER_READING : OWNER, ...opts }));
   }
 
+  /**
+   * Evaluate line as one change, for opts.user (who must have no other
+   * evaluation in flight): its definitions take effect as it goes and are
+   * kept together, in one state line, when it ends. If that line cannot be
+   * written, they are undone and this throws: all or nothing, on disk too.
+   */
+  async evalAsOne(line: string, opts: EvalOptions & { user: string }): Promise<LineResult> {
+    const b: Batch = { lines: [], defs: [], before: new Map() };
+    this.batches.set(opts.user, b);
+    let r: LineResult;
+    try {
+      r = await this.evaluate(line, opts);
+    } finally {
+      this.batches.delete(opts.user);
+    }
+    if (!b.lines.length) return r;
+    const text = b.lines.join('');
+    try {
+      const offset = this.host.appendLine(this.stateFile, text);
+      for (const d of b.defs) this.remember(d, this.stateFile, offset, utf8Length(text));
+    } catch (e) {
+      for (const [name, d] of b.before) d ? this.interp.macros.set(name, d) : this.interp.macros.delete(name);
+      this.interp.version++;
+      throw e;
+    }
+    return r;
+  }
+
   private report(r: RunResult): RunResult {
     for (const e of r.errors) this.host.log('%(ERROR:' + e + ')');
     if (!this.opts.quiet) for (const w of r.warnings) this.host.log('%WARNING: ' + w);
@@ -104,6 +150,13 @@ export class MagniNode {
 
   /** Kept on disk (the Host appends it whole and durably, or throws) before it takes effect. */
   private persist(d: MacroDef, line: string): void {
+    const b = this.batches.get(d.user);
+    if (b) {
+      if (!b.before.has(d.name)) b.before.set(d.name, this.interp.macros.get(d.name));
+      b.lines.push(line);
+      b.defs.push(d);
+      return;
+    }
     const offset = this.host.appendLine(this.stateFile, line);
     this.remember(d, this.stateFile, offset, utf8Length(line));
     if (!this.opts.quiet) this.host.log('[appended ' + d.name + ' to ' + this.stateFile + ']');

@@ -2,6 +2,7 @@
 // quoting that makes a visitor's text inert before JML sees it.
 import { utf8Decode, utf8Encode } from '../../jml/utf8.ts';
 import { unkeepable } from '../../jml/macro.ts';
+import { inertArg } from '../../jml/text.ts';
 import { HttpError } from './html.ts';
 import { esc } from './html.ts';
 
@@ -47,8 +48,7 @@ export function parseForm(s: string): Map<string, string> {
  * A visitor's value as one inert argument: HTML-escaped (what comes back is
  * safe to show), then `\ [ ] { }` (and spaces, to stay one word) quoted.
  */
-export const arg = (v: string, html: boolean, spaces: boolean): string =>
-  (html ? esc(v) : v).replace(spaces ? /[\\[\]{} ]/g : /[\\[\]{}]/g, '\\$&');
+export const arg = (v: string, html: boolean, spaces: boolean): string => inertArg(html ? esc(v) : v, spaces);
 
 /** Text with no call in it: escape pairs are kept, bare brackets and braces and a final lone backslash quoted. */
 export const inert = (s: string): string => s.replace(/\\[^]?|[[\]{}]/g, (m) => (m.length > 1 ? m : '\\' + m));

@@ -18,8 +18,9 @@ import { arg, bad, editable, inert, lines, pageSource, parseForm, pct, storable,
 import { sameKey, sameOrigin, Sessions } from './auth.ts';
 import { ID, markup } from './wiki.ts';
 import { readVersion, versions } from './history.ts';
-import { RateLimit } from './limits.ts';
+import { RateLimit } from '../limits.ts';
 import { openUpgrade } from './upgrade.ts';
+import type { Messenger } from '../messages/messenger.ts';
 
 export const MAX_BODY = 1 << 20;
 /** A visitor's body: a form, a login, a public page of 64 KiB percent-encoded. Bigger ones are refused before they are read. */
@@ -47,6 +48,8 @@ export interface WebOptions {
   /** Saves by visitors per minute: per client (default 5) and in all (default 30). */
   publicSavesPerClient?: number;
   publicSavesPerMinute?: number;
+  /** The node's messaging: /id, /peers and /msg for other nodes, /messages for the owner. */
+  messenger?: Messenger;
 }
 
 /** Who is asking: the owner (a live session from this site) or a visitor, and what their evaluations may do. */
@@ -197,6 +200,22 @@ export class WebNode {
       case 'upgrade':
         allow('POST', n === 1);
         return this.upgrade(utf8(req.body));
+      case 'id':
+        allow(GET, n === 1);
+        return text(200, this.messenger().idText());
+      case 'peers':
+        allow(GET, n === 1);
+        return text(200, this.messenger().peersText());
+      case 'msg': {
+        allow('POST', n === 1);
+        const r = this.messenger().receive(utf8(req.body));
+        const res = text(r.status, r.body + '\n');
+        if (r.retryAfterMs) Object.assign(res.headers, retryAfter(r.retryAfterMs));
+        return res;
+      }
+      case 'messages':
+        allow(GET, n === 1);
+        return this.messages(v);
       case 'favicon.ico': // pages carry their icon inline; a browser that asks anyway gets nothing
         return { status: 204, headers: {}, body: '' };
     }
@@ -300,6 +319,20 @@ export class WebNode {
     if (!d) throw new HttpError(404, 'page ' + id + ' has no version ' + nth);
     return this.page(v, 200, `${id}, version ${nth}`, `<p>Saved ${esc(d.time || '?')} by ${esc(d.user || '?')}.</p>` + (await this.render(v, d.body)) +
       '<h2>Source</h2><pre>' + esc(editable(d.body)) + '</pre>');
+  }
+
+  private messenger(): Messenger {
+    if (!this.opts.messenger) throw new HttpError(404, 'this node does not take part in messaging');
+    return this.opts.messenger;
+  }
+
+  /** The owner's view of messages: what waits and what happened lately, in and out. */
+  private messages(v: Visit): HttpResponse {
+    if (!v.owner) throw new HttpError(403, "only the owner can see the node's messages");
+    const m = this.messenger();
+    const block = (title: string, rows: string) => `<h2>${title}</h2>` + (rows ? '<pre>' + esc(rows) + '</pre>' : '<p>None.</p>');
+    return this.page(v, 200, 'Messages', `<p>This node is <code>${esc(m.identity().shortId)}</code>.</p>` +
+      block('Inbox', m.inboxText()) + block('Outbox', m.outboxText()) + block('Peers', m.peersText()));
   }
 
   private api(v: Visit): HttpResponse {

@@ -4,6 +4,8 @@
 // the web server and the board are loaded when a command asks for them.
 import { appendFileSync, existsSync, fstatSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { MagniNode, type LineResult } from '../../runtime/index.ts';
+import type { KeyType } from '../../runtime/host.ts';
+import { Messenger } from '../../runtime/messages/index.ts';
 import { nodeHost } from './host.ts';
 import { stdinLines } from './lines.ts';
 import { lockStateFile } from './lock.ts';
@@ -28,10 +30,15 @@ options:
   -w [PORT]       serve the web node and its mini-wiki (default port 1111)
   --listen ADDR   with -w: the address to serve on (default 127.0.0.1; 0.0.0.0 or :: for the network)
   --public-wiki   with -w: anyone may edit wiki pages (never code), within limits
+  --bootstrap URL with -w: start from this node (learn it and the nodes it knows)
+  --key-type T    the kind of node key to make on first use: ed25519 (default) or secp256k1
 
 commands:
-  run key [STATE_FILE...]       print this node's key (created on first use, beside the state file)
+  run id [STATE_FILE...]        print this node's short ID, peer ID and ring position (the key pair is made on first use)
+  run key [STATE_FILE...]       print this node's web key (created on first use, beside the state file)
   run upgrade [STATE_FILE...]   seal the program on stdin for POST /upgrade with the node's key
+  run servers start N [--port P] | list | stop [ID|PORT|all]
+                                a group of N nodes on this machine (./servers/), one process each
 
 exit status: 0, or 1 if any line had an error, 2 for bad usage.`;
 
@@ -50,6 +57,8 @@ export interface CliOptions {
   maxTime?: number;
   stateFiles: string[];
   command?: string;
+  keyType?: KeyType;
+  bootstrap?: string;
 }
 
 export function parseArgs(argv: string[]): CliOptions {
@@ -76,6 +85,14 @@ export function parseArgs(argv: string[]): CliOptions {
     else if (a === '--max-steps') o.maxSteps = count(a, argv[++i]);
     else if (a === '--max-output') o.maxOutput = count(a, argv[++i]);
     else if (a === '--max-time') o.maxTime = count(a, argv[++i]);
+    else if (a === '--key-type') {
+      const t = argv[++i];
+      if (t !== 'ed25519' && t !== 'secp256k1') throw new Error('--key-type is ed25519 or secp256k1');
+      o.keyType = t;
+    } else if (a === '--bootstrap') {
+      o.bootstrap = argv[++i] || '';
+      if (!/^https?:\/\/[^\s/]+/.test(o.bootstrap)) throw new Error('--bootstrap needs a node URL, such as http://127.0.0.1:8001');
+    }
     else if (a === '-w') o.web = port(argv[i + 1]) ? port(argv[++i]) : 1111;
     else if (a === '--listen') {
       o.listen = argv[++i] || '';
@@ -83,7 +100,12 @@ export function parseArgs(argv: string[]): CliOptions {
     }
     else if (/^-[tqvh]{2,}$/.test(a)) argv.splice(i + 1, 0, ...a.slice(1).split('').map((c) => '-' + c));
     else if (a.startsWith('-')) throw new Error('unknown option ' + a);
-    else if ((a === 'key' || a === 'upgrade') && o.stateFiles.length === 0 && !o.command) o.command = a;
+    else if (a === 'servers' && o.stateFiles.length === 0 && !o.command) {
+      o.command = a; // the rest are its own words
+      o.stateFiles = argv.slice(i + 1);
+      if (o.bun) o.stateFiles.push('--bun');
+      break;
+    } else if ((a === 'key' || a === 'upgrade' || a === 'id') && o.stateFiles.length === 0 && !o.command) o.command = a;
     else o.stateFiles.push(a);
   }
   return o;
@@ -93,7 +115,17 @@ export function parseArgs(argv: string[]): CliOptions {
 interface Engine {
   evalLine(line: string, trace: ((line: string) => void) | undefined): Promise<LineResult>;
   report(): string | null;
-  close(): void;
+  close(): void | Promise<void>;
+}
+
+/** The node's key file, beside its state file. */
+export const identityFile = (stateFile: string): string => stateFile + '.identity';
+
+/** Wait for p, at most ms. */
+async function settle(p: Promise<void>, ms: number): Promise<void> {
+  let t: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([p, new Promise((ok) => (t = setTimeout(ok, ms)))]);
+  clearTimeout(t);
 }
 
 const err = (line: string) => writeSync(2, line + '\n');
@@ -196,9 +228,16 @@ async function engine(o: CliOptions, log: (line: string) => void): Promise<Engin
       close: () => board.dispose(),
     };
   }
-  const node = new MagniNode(nodeHost(log), opts);
+  const stateFile = stateFilesOf(o).at(-1) as string;
+  const node = new MagniNode(nodeHost(log, { keyFile: identityFile(stateFile), keyType: o.keyType }), opts);
   node.load();
-  return { evalLine: (line, trace) => node.evalLine(line, { trace }), report: () => null, close() {} };
+  const messenger = new Messenger(node, { readOnly: lock.held ? undefined : `${stateFile} is in use by another Magni process (pid ${lock.holder}): use its /run page` });
+  return {
+    evalLine: (line, trace) => node.evalLine(line, { trace }),
+    report: () => null,
+    // a batch that sent messages: give their first delivery a few seconds; what is not delivered waits on disk
+    close: () => settle(messenger.outbox.settled(), 5000),
+  };
 }
 
 /** Re-run this same command on Bun, from the bun npm package; signals are passed on. (./run starts Bun itself: this is for `node dist/cli.mjs --bun`.) */
@@ -233,7 +272,7 @@ export async function main(argv: string[]): Promise<number> {
     err(USAGE);
     return 2;
   }
-  for (const f of stateFilesOf(o)) {
+  for (const f of o.command === 'servers' ? [] : stateFilesOf(o)) {
     if (existsSync(f) && !statSync(f).isFile()) {
       err(`run: ${f} is not a state file (it is a directory or a device); give a file's path`);
       return 2;
@@ -243,7 +282,11 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return 0;
   }
-  if (o.bun && !('Bun' in globalThis)) return onBun(argv);
+  if (o.bun && !('Bun' in globalThis) && o.command !== 'servers') return onBun(argv);
+  if (o.command === 'servers') {
+    const { serversMain } = await import('./servers.ts');
+    return serversMain(o.stateFiles, await fromRoot('run'));
+  }
   if (o.web !== null || o.command) {
     const { webMain } = await import('./web.ts');
     return webMain(o);
@@ -278,6 +321,6 @@ export async function main(argv: string[]): Promise<number> {
   else for await (const line of stdinLines()) await one(line);
   const report = o.verbose ? e.report() : null;
   if (report) err(report);
-  e.close();
+  await e.close();
   return failed ? 1 : 0;
 }

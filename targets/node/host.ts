@@ -3,7 +3,8 @@
 // fetch (asynchronous: the node never waits on it).
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { FileLine, Host } from '../../runtime/host.ts';
+import type { FileLine, Host, HttpAnswer, KeyType, NodeKey } from '../../runtime/host.ts';
+import { readOrCreateNodeKey, sha256, verify } from './node-key.ts';
 import { linesOfChunks } from '../../runtime/lines.ts';
 
 /** Why a fetch failed, in a few words (fetch itself only says "fetch failed"). */
@@ -14,12 +15,13 @@ function reason(e: unknown, timeoutMs: number): string {
   return err?.cause?.code || err?.code || err?.cause?.message || err?.message || String(e);
 }
 
-/** HTTP(S) GET: the body as UTF-8 text; refuses a body over maxBytes, gives up after timeoutMs. */
-export async function wget(url: string, { timeoutMs, maxBytes }: { timeoutMs: number; maxBytes: number }): Promise<string> {
+/** An HTTP(S) request: the status and the body as UTF-8 text; refuses a body over maxBytes, gives up after timeoutMs. */
+export async function request(url: string, init: { method?: string; body?: string }, { timeoutMs, maxBytes }: { timeoutMs: number; maxBytes: number }): Promise<HttpAnswer> {
   if (!/^https?:\/\//i.test(url)) throw new Error('only http and https URLs can be fetched');
   const ms = Math.max(1, Math.floor(timeoutMs));
   try {
-    const r = await fetch(url, { signal: AbortSignal.timeout(ms), redirect: 'follow' });
+    const headers = init.body === undefined ? undefined : { 'content-type': 'text/plain; charset=utf-8' };
+    const r = await fetch(url, { ...init, headers, signal: AbortSignal.timeout(ms), redirect: init.method === 'POST' ? 'error' : 'follow' });
     const chunks: Uint8Array[] = [];
     let size = 0;
     if (r.body) {
@@ -35,11 +37,17 @@ export async function wget(url: string, { timeoutMs, maxBytes }: { timeoutMs: nu
         chunks.push(value);
       }
     }
-    if (!r.ok) throw new Error('HTTP ' + r.status);
-    return new TextDecoder().decode(Buffer.concat(chunks));
+    return { status: r.status, body: new TextDecoder().decode(Buffer.concat(chunks)) };
   } catch (e) {
     throw new Error(reason(e, ms));
   }
+}
+
+/** HTTP(S) GET: the body as UTF-8 text; refuses a body over maxBytes, gives up after timeoutMs. */
+export async function wget(url: string, limits: { timeoutMs: number; maxBytes: number }): Promise<string> {
+  const r = await request(url, {}, limits);
+  if (r.status < 200 || r.status > 299) throw new Error('HTTP ' + r.status);
+  return r.body;
 }
 
 /** Make a new directory entry durable too (best effort: not every system can fsync a directory). */
@@ -113,8 +121,26 @@ export function appendText(path: string, text: string, fresh = false): number {
   }
 }
 
-export function nodeHost(log: (line: string) => void = (line) => writeSync(2, line + '\n')): Host {
+export interface NodeHostOptions {
+  /** The node's key file (made on first use): without it the host has no node key. */
+  keyFile?: string;
+  /** The kind of key to make when there is none. */
+  keyType?: KeyType;
+}
+
+export function nodeHost(log: (line: string) => void = (line) => writeSync(2, line + '\n'), opts: NodeHostOptions = {}): Host {
+  let key: NodeKey | undefined;
+  const keyFile = opts.keyFile;
   return {
+    sha256,
+    verify,
+    nodeKey: keyFile ? () => (key ||= readOrCreateNodeKey(keyFile, opts.keyType)) : undefined,
+    post: (url, body, limits) => request(url, { method: 'POST', body }, limits),
+    setTimer(ms, fn) {
+      const t = setTimeout(fn, ms);
+      t.unref();
+      return () => clearTimeout(t);
+    },
     now: () => Date.now(),
     randomBytes: (n) => crypto.getRandomValues(new Uint8Array(n)),
     wget,

@@ -5,7 +5,7 @@ import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:f
 
 export type Lock = { held: true; release(): void } | { held: false; holder: number; file: string };
 
-function alive(pid: number): boolean {
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -20,6 +20,12 @@ function holderOf(lock: string): number {
   } catch {
     return 0;
   }
+}
+
+/** The PID of the live process that holds the state file, or 0. */
+export function lockHolder(file: string): number {
+  const pid = holderOf(file + '.lock');
+  return pid && alive(pid) ? pid : 0;
 }
 
 /** Claim the state file for this process, or learn who holds it. */

@@ -3,15 +3,17 @@
 // The router (runtime/web) is pure; this file only speaks HTTP for it.
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { closeSync, fsyncSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
+import { readOrCreateSecret } from './secret-file.ts';
 import { randomBytes } from 'node:crypto';
 import { MagniNode } from '../../runtime/index.ts';
 import type { HttpRequest, HttpResponse } from '../../runtime/http.ts';
 import { WebNode, MAX_BODY } from '../../runtime/web/index.ts';
 import { sealUpgrade } from '../../runtime/web/upgrade.ts';
-import type { CliOptions } from './cli.ts';
+import { type CliOptions, identityFile, stateFilesOf } from './cli.ts';
+import { Messenger } from '../../runtime/messages/index.ts';
 import type { RunningServer, ServeOptions } from '../bun/serve.ts';
-import { nodeHost, syncDir } from './host.ts';
+import { nodeHost } from './host.ts';
 import { lockStateFile } from './lock.ts';
 
 const err = (line: string) => writeSync(2, line + '\n');
@@ -39,49 +41,10 @@ export function newKey(): string {
   return key;
 }
 
-/**
- * The key in `file`, created (mode 0600) when there is none. Creation is
- * atomic: written and synced under a temporary name, then hard-linked into
- * place, which fails rather than replacing a key another process just made.
- * A file that does not hold a key is an error; it is never overwritten.
- */
+/** The key in `file`, created (mode 0600) when there is none; a file that does not hold a key is an error. */
 export function readOrCreateKey(file: string): string {
-  const existing = readKey(file);
-  if (existing !== null) return existing;
-  const tmp = `${file}.${process.pid}.${newKey()}.tmp`;
-  const key = newKey();
-  const fd = openSync(tmp, 'wx', 0o600);
-  try {
-    writeSync(fd, key + '\n');
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    linkSync(tmp, file);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-  } finally {
-    unlinkSync(tmp);
-  }
-  syncDir(file);
-  return readKey(file) as string;
-}
-
-function readKey(file: string): string | null {
-  let text: string;
-  try {
-    text = readFileSync(file, 'latin1');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new Error(`cannot read the key file ${file}: ${(e as Error).message}`);
-  }
-  const key = text.replace(/\r?\n$/, '');
-  if (!KEY_RE.test(key))
-    throw new Error(`the key file ${file} does not hold a key (16 characters A-Z, a-z, 0-9); fix it, or remove it to make a new key`);
-  if (process.platform !== 'win32' && statSync(file).mode & 0o077)
-    err(`run: warning: the key file ${file} can be read by other users (chmod 600 ${file})`);
-  return key;
+  const text = readOrCreateSecret(file, 'key', () => newKey() + '\n', (t) => (KEY_RE.test(t.replace(/\r?\n$/, '')) ? '' : 'does not hold a key (16 characters A-Z, a-z, 0-9)'));
+  return text.replace(/\r?\n$/, '');
 }
 
 // ---- shared by both adapters ---------------------------------------------
@@ -362,7 +325,17 @@ function onRequest(o: ServeOptions, shared: Shared, req: IncomingMessage, res: S
 
 export async function webMain(o: CliOptions): Promise<number> {
   const opts = { stateFiles: o.stateFiles, quiet: o.quiet, maxSteps: o.maxSteps, maxOutput: o.maxOutput, maxTime: o.maxTime };
-  const node = new MagniNode(nodeHost(err), opts);
+  const stateFile = stateFilesOf(o).at(-1) as string;
+  const node = new MagniNode(nodeHost(err, { keyFile: identityFile(stateFile), keyType: o.keyType }), opts);
+  if (o.command === 'id') {
+    try {
+      process.stdout.write(new Messenger(node).idText());
+      return 0;
+    } catch (e) {
+      err('run: ' + (e as Error).message);
+      return 1;
+    }
+  }
   const keyFile = node.stateFile + '.key';
   let key: string;
   try {
@@ -386,9 +359,17 @@ export async function webMain(o: CliOptions): Promise<number> {
     return 1;
   }
   node.load();
+  let messenger: Messenger;
+  try {
+    messenger = new Messenger(node, { maxTime: o.maxTime });
+    messenger.start();
+  } catch (e) {
+    err('run: ' + (e as Error).message);
+    return 1;
+  }
   const port = o.web ?? 1111;
   // The session cookie is named per port: a browser sends one host's cookies to all its ports.
-  const web = new WebNode(node, { key, keyFile, cookie: 'magni_' + port, publicWiki: o.publicWiki, maxSteps: o.maxSteps, maxTime: o.maxTime });
+  const web = new WebNode(node, { key, keyFile, cookie: 'magni_' + port, publicWiki: o.publicWiki, maxSteps: o.maxSteps, maxTime: o.maxTime, messenger });
   const hostname = o.listen;
   const serveOpts: ServeOptions = {
     port,
@@ -419,6 +400,8 @@ export async function webMain(o: CliOptions): Promise<number> {
   }
   const host = hostname.includes(':') ? `[${hostname}]` : hostname;
   err(`Magni web node on http://${host}:${server.port}/ (key in ${keyFile})`);
+  err(`node ${messenger.identity().shortId} (${messenger.identity().peerId})`);
+  if (o.bootstrap) bootstrap(messenger, o.bootstrap);
   if (!/^(127\.|::1$|localhost$)/.test(hostname))
     err(`run: warning: serving on ${hostname}, beyond this machine: whoever holds the key in ${keyFile} is the owner; keep it secret`);
   return new Promise<number>((resolve) => {
@@ -426,6 +409,7 @@ export async function webMain(o: CliOptions): Promise<number> {
     const stop = () => {
       if (stopping) return;
       stopping = true;
+      messenger.stop();
       server.stop().then(() => {
         resolve(0);
         // Nothing should be left to wait for; if something is, do not hang on it.
@@ -435,4 +419,15 @@ export async function webMain(o: CliOptions): Promise<number> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+}
+
+/** Learn the bootstrap node and the nodes it knows; while it does not answer, try again (2 s, doubling to a minute). */
+function bootstrap(m: Messenger, url: string, wait = 2000): void {
+  m.bootstrap(url).then(
+    () => err(`run: bootstrapped from ${url}: ${m.peers.size} nodes known`),
+    (e) => {
+      err(`run: warning: bootstrap from ${url} failed (${(e as Error).message}); trying again in ${wait / 1000} s`);
+      setTimeout(() => bootstrap(m, url, Math.min(60_000, wait * 2)), wait).unref();
+    },
+  );
 }

@@ -1,0 +1,37 @@
+// What a received message does. An active message `{/name args}` calls this
+// node's public macro /name with its words as inert arguments; other text
+// goes to the macro `on-message` ($from, @text), if the owner defined one.
+// Both run with the visitor's capabilities (compute, never define or reach
+// the network) unless the owner trusts the sender ([trust ID]): then the
+// message is a program run as the owner, all of its definitions kept in one
+// state line, or none (a remote upgrade).
+import { OWNER, VISITOR } from '../../jml/capabilities.ts';
+import { inertArg } from '../../jml/text.ts';
+import type { MagniNode } from '../magni.ts';
+import type { Envelope } from './envelope.ts';
+
+/** The definition that lists trusted senders' short IDs, space separated. */
+export const TRUSTED = 'data-trusted';
+
+export const isTrusted = (node: MagniNode, id: string): boolean => (node.interp.macros.get(TRUSTED)?.body || '').split(' ').includes(id);
+
+/** The line a message runs as, or null when nothing handles it. */
+export function messageLine(node: MagniNode, e: Envelope, trusted: boolean): string | null {
+  const active = /^\{(\/[^\s{}[\]\\]+)(?: ([^]*))?\}$/.exec(e.body.trim());
+  if (active) {
+    if (!node.interp.macros.has(active[1])) return null;
+    return '[' + active[1] + (active[2] ? ' ' + inertArg(active[2], false) : '') + ']';
+  }
+  if (trusted) return e.body;
+  if (!node.interp.macros.has('on-message')) return null;
+  return '[on-message ' + e.from + ' ' + inertArg(e.body, false) + ']';
+}
+
+/** Handle one message: what it gave (its output, then its errors), kept in the inbox. Rejects only when its definitions cannot be kept. */
+export async function dispatch(node: MagniNode, e: Envelope, maxTime: number): Promise<string> {
+  const trusted = isTrusted(node, e.from);
+  const line = messageLine(node, e, trusted);
+  if (line === null) return '';
+  const r = await node.evalAsOne(line, { caps: trusted ? OWNER : VISITOR, user: 'msg:' + e.from + ':' + e.seq, maxTime });
+  return r.output + r.errors.map((x) => '%(ERROR:' + x + ')').join('');
+}

@@ -1,0 +1,139 @@
+// The receiver's side. A delivery is checked envelope by envelope (shape,
+// receiver, sender's key, signature), the new ones are stored in one
+// appended record, and only then acknowledged: `ack N`, the highest sequence
+// number from that sender this node holds. A sequence number at or below it
+// is a duplicate (a retry, or a replay): acknowledged again, never handled
+// again. Stored messages are handled one at a time, in order, and each
+// handling is recorded, so after a crash the unhandled ones are handled and
+// no other.
+import type { Host } from '../host.ts';
+import type { MessageLog } from './log.ts';
+import { type Envelope, parseEnvelope, Refusal, verifyEnvelope } from './envelope.ts';
+
+export interface Handled {
+  from: string;
+  seq: number;
+  time: number;
+  body: string;
+  result: string;
+}
+
+/** Messages stored and not yet handled, at most: past it a delivery is asked to come back later. */
+export const MAX_PENDING = 1000;
+/** Envelopes in one delivery, at most. */
+export const MAX_BATCH = 64;
+const RECENT = 50;
+
+export class Inbox {
+  /** The highest sequence number stored, by sender. */
+  private last = new Map<string, number>();
+  private pending: Envelope[] = [];
+  private handling = false;
+  readonly recent: Handled[] = [];
+  /** While replaying: handlings already done, `FROM:SEQ`. */
+  private done = new Set<string>();
+
+  constructor(
+    private host: Host,
+    private log: MessageLog,
+    private self: () => string,
+    /** Handle one message (evaluate it): what it gave. Rejects only when the node cannot keep what it did. */
+    private handle: (e: Envelope) => Promise<string>,
+    /** Milliseconds a sender must wait before this node takes another delivery from it (0: now). */
+    private admit: (from: string) => number = () => 0,
+  ) {}
+
+  /** Rebuild from the log's records, in order. */
+  replay(r: Record<string, any>): void {
+    if (r.in) {
+      for (const v of r.in) {
+        const e = v as Envelope;
+        this.last.set(e.from, Math.max(this.last.get(e.from) || 0, e.seq));
+        this.pending.push(e);
+      }
+    } else if (r.done) this.finished(r.done[0], r.done[1]);
+  }
+
+  /** A handling the state log shows was done (its definitions were kept with it). */
+  finished(from: string, seq: number): void {
+    this.done.add(from + ':' + seq);
+  }
+
+  /** After replay: drop what was handled, handle the rest. */
+  start(): void {
+    this.pending = this.pending.filter((e) => !this.done.has(e.from + ':' + e.seq));
+    this.done.clear(); // from here on a message is pending once and handled once
+    void this.next();
+  }
+
+  waiting(): Envelope[] {
+    return this.pending.slice();
+  }
+
+  /** A delivery (envelopes as JSON lines): what to answer. */
+  receive(text: string): { status: number; body: string; retryAfterMs?: number } {
+    const lines = text.split('\n').filter((l) => l.trim());
+    if (!lines.length) return { status: 400, body: 'no messages: the body is envelopes, one JSON object per line' };
+    if (lines.length > MAX_BATCH) return { status: 413, body: `at most ${MAX_BATCH} messages in one delivery` };
+    if (this.pending.length >= MAX_PENDING) return { status: 503, body: 'busy: too many messages wait to be handled; try again later' };
+    const fresh: Envelope[] = [];
+    let from = '';
+    let refused = '';
+    for (const line of lines) {
+      let v: any = null;
+      let e: Envelope;
+      try {
+        try {
+          v = JSON.parse(line);
+        } catch {
+          throw new Refusal('malformed message: not JSON');
+        }
+        e = parseEnvelope(v);
+        if (from && e.from !== from) throw new Refusal("one delivery carries one sender's messages");
+        verifyEnvelope(this.host as Required<Host>, e, this.self());
+        if (!from) {
+          const wait = this.admit(e.from);
+          if (wait) return { status: 429, body: 'too many deliveries from ' + e.from + '; try again later', retryAfterMs: wait };
+        }
+      } catch (x) {
+        if (!(x instanceof Refusal)) throw x;
+        // the sender's log shows which message; the first refused one ends the delivery
+        refused = `refused ${Number.isSafeInteger(v?.seq) ? v.seq : 0} ${x.message}`;
+        this.host.log(`%WARNING: message refused: ${x.message}`);
+        break;
+      }
+      from = e.from;
+      const last = this.last.get(from) || 0;
+      const top = fresh.length ? fresh[fresh.length - 1].seq : last;
+      if (e.seq > top) fresh.push(e);
+    }
+    if (fresh.length) {
+      this.log.append({ in: fresh }); // on disk before it is acknowledged
+      for (const e of fresh) this.pending.push(e);
+      this.last.set(from, fresh[fresh.length - 1].seq);
+      void this.next();
+    }
+    if (!from) return { status: 400, body: refused };
+    return { status: 200, body: `ack ${this.last.get(from) || 0}` + (refused ? '\n' + refused : '') };
+  }
+
+  private async next(): Promise<void> {
+    if (this.handling) return;
+    this.handling = true;
+    try {
+      while (this.pending.length) {
+        const e = this.pending[0];
+        const result = await this.handle(e);
+        this.log.append({ done: [e.from, e.seq, result.slice(0, 1000)] });
+        this.pending.shift();
+        this.recent.push({ from: e.from, seq: e.seq, time: e.time, body: e.body.slice(0, 200), result: result.slice(0, 200) });
+        if (this.recent.length > RECENT) this.recent.shift();
+      }
+    } catch (x) {
+      // the log could not be written (a full disk): stop here; the rest is handled after a restart
+      this.host.log('%(ERROR:messages: ' + (x as Error).message + '; handling stopped)');
+    } finally {
+      this.handling = false;
+    }
+  }
+}

@@ -1,0 +1,198 @@
+// A node's messaging: its identity, the message log with the outbox and the
+// inbox, known peers, and the builtins that reach them from JML:
+//   [id]              this node's short ID
+//   [send NODE TEXT]  queue TEXT for NODE (a URL, or a known node's short ID): its message ID, at once
+//   [trust ID] [untrust ID] [trust]   senders whose messages run as the owner
+//   [inbox] [outbox] [peers]          what is pending and what happened lately
+import type { Ctx } from '../../jml/evaluation.ts';
+import { JmlError } from '../../jml/errors.ts';
+import { headRest, inertArg, unescapeOutput, words } from '../../jml/text.ts';
+import { isoTime } from '../../jml/builtins.ts';
+import type { MagniNode } from '../magni.ts';
+import { identityOf, isShortId, type Identity } from '../identity/index.ts';
+import { RateLimit } from '../limits.ts';
+import { MessageLog } from './log.ts';
+import { Inbox } from './inbox.ts';
+import { Outbox } from './outbox.ts';
+import { dispatch, isTrusted, TRUSTED } from './dispatch.ts';
+import { baseUrl, MAX_PEERS, peersOf, whoIs } from './peers.ts';
+
+export interface MessengerOptions {
+  /** The message log (default: the state file's name + '.messages'). */
+  file?: string;
+  /** Set when another process owns this node's files: why messages cannot be sent or received here. */
+  readOnly?: string;
+  /** Milliseconds a message's handling may take (default 10,000). */
+  maxTime?: number;
+}
+
+export class Messenger {
+  readonly log: MessageLog;
+  readonly inbox: Inbox;
+  readonly outbox: Outbox;
+  /** Known nodes: short ID -> base URL. */
+  readonly peers = new Map<string, string>();
+  private me: Identity | null = null;
+  private opened = false;
+  /** Sends made so far by each handling in flight (its k-th send is `FROM:SEQ#k`). */
+  private sendsBy = new WeakMap<Ctx, number>();
+
+  constructor(readonly node: MagniNode, readonly opts: MessengerOptions = {}) {
+    const host = node.host;
+    this.log = new MessageLog(host, opts.file || node.stateFile + '.messages');
+    // senders the owner does not trust: a few deliveries a minute each, and a bound for all of them together
+    const untrusted = new RateLimit(() => host.now(), 60, 600);
+    const admit = (from: string) => (isTrusted(node, from) ? 0 : untrusted.take(from));
+    this.inbox = new Inbox(host, this.log, () => this.identity().shortId, (e) => dispatch(node, e, opts.maxTime || 10_000), admit);
+    this.outbox = new Outbox(host, this.log, () => this.identity(), (id) => this.peers.get(id), (id, url) => this.learn(id, url));
+    this.registerBuiltins();
+  }
+
+  /** This node's identity, from its key (made on first use). */
+  identity(): Identity {
+    if (!this.me) {
+      const h = this.node.host;
+      if (!h.nodeKey || !h.sha256) throw new JmlError('this host has no node key');
+      const k = h.nodeKey();
+      this.me = identityOf(h.sha256, k.type, k.publicKey);
+    }
+    return this.me;
+  }
+
+  /** What GET /id and `run id` answer: short ID, peer ID, ring position. */
+  idText(): string {
+    const i = this.identity();
+    return i.shortId + '\n' + i.peerId + '\n' + i.ring + '\n';
+  }
+
+  /** Read the message log (once): the outbox, the inbox and the peers as they were. */
+  open(): void {
+    if (this.opened) return;
+    this.opened = true;
+    for (const r of this.log.records() as Iterable<Record<string, any>>) {
+      if (r.peer) this.peers.set(r.peer[0], r.peer[1]);
+      else if (r.q || r.a || r.ok || r.x) this.outbox.replay(r);
+      else if (r.in || r.done) this.inbox.replay(r);
+    }
+    for (const k of this.node.handledInState) {
+      const i = k.lastIndexOf(':');
+      this.inbox.finished(k.slice(0, i), +k.slice(i + 1));
+    }
+    this.node.handledInState.clear();
+  }
+
+  /** Serve: handle what was stored and not handled, deliver what waits. */
+  start(): void {
+    this.open();
+    this.identity();
+    this.inbox.start();
+    this.outbox.kick();
+  }
+
+  /** Stop retrying (the process is ending); what waits stays on disk. */
+  stop(): void {
+    this.outbox.stop();
+  }
+
+  /** A delivery from another node (POST /msg). */
+  receive(text: string): { status: number; body: string; retryAfterMs?: number } {
+    if (this.opts.readOnly) return { status: 503, body: this.opts.readOnly };
+    this.open();
+    return this.inbox.receive(text);
+  }
+
+  /** Start from another node (--bootstrap URL): learn it and the nodes it knows. */
+  async bootstrap(url: string): Promise<void> {
+    const u = baseUrl(url);
+    this.learn(await whoIs(this.node.host, u), u);
+    for (const [id, at] of await peersOf(this.node.host, u)) if (id !== this.identity().shortId) this.learn(id, at);
+  }
+
+  /** Remember where a node is (kept in the log when new or moved). */
+  learn(id: string, url: string): void {
+    if (this.peers.get(id) === url || this.opts.readOnly) return;
+    if (!this.peers.has(id) && this.peers.size >= MAX_PEERS) return;
+    this.log.append({ peer: [id, url] });
+    this.peers.set(id, url);
+  }
+
+  /** `ID URL` lines (GET /peers). */
+  peersText(): string {
+    let s = '';
+    for (const [id, url] of this.peers) s += id + ' ' + url + '\n';
+    return s;
+  }
+
+  inboxText(): string {
+    const rows: string[] = [];
+    for (const e of this.inbox.waiting()) rows.push(`${e.from}:${e.seq} ${isoTime(e.time)} waiting: ${e.body.slice(0, 200)}`);
+    for (const h of this.inbox.recent.slice().reverse()) rows.push(`${h.from}:${h.seq} ${isoTime(h.time)} ${h.body} -> ${h.result}`);
+    return rows.join('\n');
+  }
+
+  outboxText(): string {
+    const me = this.identity().shortId;
+    const rows: string[] = [];
+    for (const m of this.outbox.pending()) {
+      const to = m.to || m.url;
+      rows.push(`${me}:${m.n} to ${to} ${m.seq ? 'seq ' + m.seq : 'unnumbered'} waiting${m.to && this.outbox.status(m.to) ? ' (' + this.outbox.status(m.to) + ')' : ''}: ${m.body.slice(0, 200)}`);
+    }
+    for (const f of this.outbox.recent.slice().reverse()) rows.push(`${me}:${f.n} to ${f.to} seq ${f.seq} ${f.state}`);
+    return rows.join('\n');
+  }
+
+  private writable(what: string): void {
+    if (this.opts.readOnly) throw new JmlError(what + ': ' + this.opts.readOnly);
+    this.open();
+  }
+
+  private send(args: string, it: Ctx): string {
+    it.need('network', 'send');
+    this.writable('send');
+    const [to, text] = headRest(args);
+    if (!to) throw new JmlError('send needs a node (its URL or short ID) and the text: [send http://127.0.0.1:8002 hello]');
+    const body = unescapeOutput(text);
+    let dest: { url?: string; id?: string };
+    if (isShortId(to)) {
+      if (!this.peers.has(to)) throw new JmlError(`send: ${to} is not a node this one knows (send to its URL once, or start with --bootstrap)`);
+      dest = { id: to };
+    } else dest = { url: baseUrl(to) };
+    // a message being handled that sends: its k-th send is sent once, even when the handling runs again after a crash
+    let origin: string | undefined;
+    if (it.user.startsWith('msg:')) {
+      const k = (this.sendsBy.get(it) || 0) + 1;
+      this.sendsBy.set(it, k);
+      origin = it.user + '#' + k;
+    }
+    const n = this.outbox.send(dest, body, origin);
+    return n < 0 ? '' : this.identity().shortId + ':' + n;
+  }
+
+  private trust(args: string, it: Ctx, add: boolean): string {
+    const ids = words(args);
+    const now = words(this.node.interp.macros.get(TRUSTED)?.body || '');
+    if (!ids.length) return now.join(' ');
+    for (const id of ids) if (!isShortId(id)) throw new JmlError('trust: ' + inertArg(id, true) + ' is not a short ID');
+    const next = add ? [...now, ...ids.filter((id) => !now.includes(id))] : now.filter((id) => !ids.includes(id));
+    it.define(TRUSTED, '', next.join(' '), add ? 'trust' : 'untrust');
+    return '';
+  }
+
+  private registerBuiltins(): void {
+    const b = this.node.interp.hostBuiltins;
+    const owner = (what: string, f: () => string) => (_: string, it: Ctx) => {
+      it.need('network', what);
+      this.open();
+      return inertArg(f(), false).replace(/\n/g, '\\n'); // others' text, shown: never a call
+    };
+    b.set('id', () => this.identity().shortId);
+    b.set('send', (a, it) => this.send(a, it));
+    b.set('trust', (a, it) => this.trust(a, it, true));
+    b.set('untrust', (a, it) => this.trust(a, it, false));
+    b.set('trusted', (a) => (isShortId(a.trim()) && isTrusted(this.node, a.trim()) ? '1' : '0'));
+    b.set('inbox', owner('inbox', () => this.inboxText()));
+    b.set('outbox', owner('outbox', () => this.outboxText()));
+    b.set('peers', owner('peers', () => this.peersText().trim()));
+  }
+}
+

@@ -1,0 +1,44 @@
+// Other nodes this node knows: short ID -> base URL. Until the CHORD ring
+// finds nodes, this plain list (from --bootstrap and from the nodes it sent
+// to) is how [send ID ...] finds an address. Every answer from another node
+// is checked: an /id must match its key, a /peers list is bounded.
+import type { Host } from '../host.ts';
+import { isShortId, publicKeyOfPeerId, shortIdOf } from '../identity/index.ts';
+
+/** Nodes remembered, at most. */
+export const MAX_PEERS = 1000;
+const TIMEOUT = 10_000;
+
+/** A base URL as this node keeps it: http(s), no trailing slash. */
+export function baseUrl(url: string): string {
+  if (!/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(url)) throw new Error('not a node URL (http://HOST:PORT): ' + url);
+  return url.replace(/\/+$/, '');
+}
+
+/** The short ID a node answers with at URL/id (its first line), checked against its key (the second line, its peer ID). */
+export async function whoIs(host: Host, url: string): Promise<string> {
+  if (!host.wget || !host.sha256) throw new Error('this host cannot reach other nodes');
+  const [id, peer] = (await host.wget(url + '/id', { timeoutMs: TIMEOUT, maxBytes: 1024 })).split('\n');
+  let key;
+  try {
+    key = publicKeyOfPeerId(peer || '');
+  } catch {
+    throw new Error(url + '/id is not a Magni node ID');
+  }
+  if (!isShortId(id) || shortIdOf(host.sha256, key.type, key.raw) !== id) throw new Error(url + '/id does not match its key');
+  return id;
+}
+
+/** The nodes another node lists at URL/peers (`ID URL` lines), the malformed ones left out. */
+export async function peersOf(host: Host, url: string): Promise<[string, string][]> {
+  if (!host.wget) return [];
+  const text = await host.wget(url + '/peers', { timeoutMs: TIMEOUT, maxBytes: 128 * 1024 });
+  const out: [string, string][] = [];
+  for (const line of text.split('\n').slice(0, MAX_PEERS)) {
+    const [id, u] = line.split(' ');
+    try {
+      if (isShortId(id)) out.push([id, baseUrl(u || '')]);
+    } catch {}
+  }
+  return out;
+}
