@@ -12,6 +12,7 @@ import type { Host } from '../runtime/host.ts';
 import type { FileLine } from '../runtime/host.ts';
 import { linesOfText, textAt } from '../runtime/lines.ts';
 import { utf8Length } from '../jml/utf8.ts';
+import { toHex } from '../jml/xxtea.ts';
 
 export interface QuickJSHostABI {
   /** Milliseconds since the Unix epoch (a double; an RTC or SNTP-synced clock). */
@@ -48,13 +49,23 @@ export interface QuickJSHostABI {
   wget?(url: string, timeoutMs: number, maxBytes: number): string;
   /** Optional. Raw text to the console, no newline added (test runners, REPL prompts). */
   write?(text: string): void;
+  // ---- the node's identity (optional, all four together; bytes travel as lowercase hex) ----
+  /** SHA-256 of the bytes: 64 hex digits (mbedtls_sha256, a crypto accelerator). */
+  sha256?(hex: string): string;
+  /** This node's public key, made on first use and kept (secure element, NVS): its type, a space, its hex (`ed25519 <64 hex>`). */
+  nodePublicKey?(): string;
+  /** The node key's signature of the bytes (Ed25519: 64 bytes; secp256k1: ECDSA of their sha256, 64 bytes compact), in hex. */
+  sign?(hex: string): string;
+  /** Whether sigHex is pubHex's signature of dataHex (type: ed25519 or secp256k1). */
+  verify?(type: string, pubHex: string, dataHex: string, sigHex: string): boolean;
 }
 
 /** The longest line a state file may hold (a page of 1 MiB, escaped, with its header). */
 const MAX_LINE = 16 << 20;
 
-function hexToBytes(hex: string, n: number): Uint8Array {
-  if (hex.length !== 2 * n || /[^0-9a-fA-F]/.test(hex)) throw new Error('__magni_host.randomHex(' + n + ') must return ' + 2 * n + ' hex digits');
+/** n bytes from what the firmware's function `what` answered: exactly 2n hex digits. */
+function hexToBytes(hex: string, n: number, what = 'randomHex(' + n + ')'): Uint8Array {
+  if (typeof hex !== 'string' || hex.length !== 2 * n || /[^0-9a-fA-F]/.test(hex)) throw new Error('__magni_host.' + what + ' must return ' + 2 * n + ' hex digits');
   const b = new Uint8Array(n);
   for (let i = 0; i < n; i++) b[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
   return b;
@@ -131,6 +142,17 @@ export function hostFromGlobals(): Host {
       return size + (fresh ? 0 : 1);
     },
   };
+  if (h.sha256 && h.nodePublicKey && h.sign && h.verify) {
+    const { sha256, nodePublicKey, sign, verify } = h;
+    const hex = (b: Uint8Array) => toHex(b).toLowerCase();
+    host.sha256 = (b) => hexToBytes(sha256(hex(b)), 32, 'sha256()');
+    host.verify = (type, pub, data, sig) => !!verify(type, hex(pub), hex(data), hex(sig));
+    host.nodeKey = () => {
+      const [type, pub] = nodePublicKey().split(' ');
+      if (type !== 'ed25519' && type !== 'secp256k1') throw new Error('__magni_host.nodePublicKey() must answer "ed25519 HEX" or "secp256k1 HEX"');
+      return { type, publicKey: hexToBytes(pub, type === 'ed25519' ? 32 : 33, 'nodePublicKey()'), sign: (b) => hexToBytes(sign(hex(b)), 64, 'sign()') };
+    };
+  }
   if (h.wgetStart) host.wget = (url, l) => request((id) => h.wgetStart!(url, l.timeoutMs, l.maxBytes, id));
   else if (h.wget) host.wget = (url, l) => h.wget!(url, l.timeoutMs, l.maxBytes);
   return host;

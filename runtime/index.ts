@@ -9,3 +9,4 @@ export { linesOfChunks, linesOfText, textAt, withLine } from './lines.ts';
 export * from './identity/index.ts';
 export { Messenger, type MessengerOptions, type Envelope, MAX_MESSAGE_BODY, parseEnvelope, Refusal, seal, signedText, verifyEnvelope, baseUrl } from './messages/index.ts';
 export type { KeyType, NodeKey, HttpAnswer } from './host.ts';
+export { idText, nodeIdentity, registerIdentity } from './node-identity.ts';

@@ -9,7 +9,8 @@ import { JmlError } from '../../jml/errors.ts';
 import { headRest, inertArg, unescapeOutput, words } from '../../jml/text.ts';
 import { isoTime } from '../../jml/builtins.ts';
 import type { MagniNode } from '../magni.ts';
-import { identityOf, isShortId, type Identity } from '../identity/index.ts';
+import { isShortId, type Identity } from '../identity/index.ts';
+import { idText, nodeIdentity, registerIdentity } from '../node-identity.ts';
 import { RateLimit } from '../limits.ts';
 import { MessageLog } from './log.ts';
 import { Inbox } from './inbox.ts';
@@ -32,7 +33,6 @@ export class Messenger {
   readonly outbox: Outbox;
   /** Known nodes: short ID -> base URL. */
   readonly peers = new Map<string, string>();
-  private me: Identity | null = null;
   private opened = false;
   /** Sends made so far by each handling in flight (its k-th send is `FROM:SEQ#k`). */
   private sendsBy = new WeakMap<Ctx, number>();
@@ -50,19 +50,12 @@ export class Messenger {
 
   /** This node's identity, from its key (made on first use). */
   identity(): Identity {
-    if (!this.me) {
-      const h = this.node.host;
-      if (!h.nodeKey || !h.sha256) throw new JmlError('this host has no node key');
-      const k = h.nodeKey();
-      this.me = identityOf(h.sha256, k.type, k.publicKey);
-    }
-    return this.me;
+    return nodeIdentity(this.node.host);
   }
 
   /** What GET /id and `run id` answer: short ID, peer ID, ring position. */
   idText(): string {
-    const i = this.identity();
-    return i.shortId + '\n' + i.peerId + '\n' + i.ring + '\n';
+    return idText(this.identity());
   }
 
   /** Read the message log (once): the outbox, the inbox and the peers as they were. */
@@ -185,7 +178,7 @@ export class Messenger {
       this.open();
       return inertArg(f(), false).replace(/\n/g, '\\n'); // others' text, shown: never a call
     };
-    b.set('id', () => this.identity().shortId);
+    registerIdentity(this.node.interp, this.node.host);
     b.set('send', (a, it) => this.send(a, it));
     b.set('trust', (a, it) => this.trust(a, it, true));
     b.set('untrust', (a, it) => this.trust(a, it, false));

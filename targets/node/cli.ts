@@ -214,7 +214,8 @@ async function engine(o: CliOptions, log: (line: string) => void): Promise<Engin
   if (o.board) {
     const { Board } = await import('../quickjs/board.ts');
     // sampling the heap walks it: only when -v reports it
-    const board = await Board.create({ ...opts, log, bundlePath: await fromRoot('dist', 'board.js'), sampleEvery: o.verbose ? 1 : 0 });
+    const keyFile = identityFile(stateFilesOf(o).at(-1) as string);
+    const board = await Board.create({ ...opts, log, keyFile, keyType: o.keyType, bundlePath: await fromRoot('dist', 'board.js'), sampleEvery: o.verbose ? 1 : 0 });
     return {
       async evalLine(line, trace) {
         const r = await board.evalLine(line, !!trace);

@@ -12,6 +12,8 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } fro
 import { fileURLToPath } from 'node:url';
 import type { QuickJSHostABI } from '../../firmware-shims/quickjs-host.ts';
 import { appendText, nodeHost, wget } from '../node/host.ts';
+import { readOrCreateNodeKey, sha256, verify } from '../node/node-key.ts';
+import type { KeyType } from '../../runtime/host.ts';
 import type { LineResult } from '../../runtime/index.ts';
 
 const KiB = 1024;
@@ -43,6 +45,9 @@ export interface VmOptions {
   log?: (line: string) => void;
   /** host.write: raw console text (default: stdout). */
   write?: (text: string) => void;
+  /** The node key's file (made on first use): with it the board has the identity Host functions. */
+  keyFile?: string;
+  keyType?: KeyType;
 }
 
 const DEFAULTS = { memoryLimit: 64 * MiB, maxStackSize: 256 * KiB, timeoutMs: 10_000, sampleEvery: 1 };
@@ -56,7 +61,7 @@ export class BoardError extends Error {}
 export type Settle = (id: number, error: string, value: string) => void;
 
 /** The firmware's host functions, backed by the machine running the board. */
-export function nodeHostABI(opts: Pick<VmOptions, 'log' | 'write'> = {}, settle?: Settle): QuickJSHostABI {
+export function nodeHostABI(opts: Pick<VmOptions, 'log' | 'write' | 'keyFile' | 'keyType'> = {}, settle?: Settle): QuickJSHostABI {
   // The same files, clock, randomness and fetch as the run command's Host.
   const host = nodeHost(opts.log ?? ((line) => void process.stderr.write(line + '\n')));
   const abi: QuickJSHostABI = {
@@ -95,6 +100,17 @@ export function nodeHostABI(opts: Pick<VmOptions, 'log' | 'write'> = {}, settle?
     },
     fileSize: (path) => (existsSync(path) ? statSync(path).size : -1),
   };
+  if (opts.keyFile) {
+    // the node key, as a device's secure element would hold it: in a 0600 file here
+    const keyFile = opts.keyFile;
+    const key = () => readOrCreateNodeKey(keyFile, opts.keyType);
+    const bytes = (hex: string) => new Uint8Array(Buffer.from(hex, 'hex'));
+    const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+    abi.sha256 = (h) => hex(sha256(bytes(h)));
+    abi.nodePublicKey = () => key().type + ' ' + hex(key().publicKey);
+    abi.sign = (h) => hex(key().sign(bytes(h)));
+    abi.verify = (type, pub, data, sig) => verify(type as KeyType, bytes(pub), bytes(data), bytes(sig));
+  }
   if (settle) {
     // a firmware's event loop: start the request, answer when it ends
     abi.wgetStart = (url, timeoutMs, maxBytes, id) =>

@@ -2,7 +2,7 @@
 // evaluates this, then drives the node through globalThis.magni.
 import './polyfills.ts'; // first: installs globals before the core evaluates
 import { hostFromGlobals, settle } from '../../firmware-shims/quickjs-host.ts';
-import { MagniNode, type LineResult } from '../../runtime/index.ts';
+import { MagniNode, type LineResult, registerIdentity } from '../../runtime/index.ts';
 
 let node: MagniNode | undefined;
 
@@ -14,7 +14,9 @@ const failed = (e: unknown): LineResult => {
 (globalThis as any).magni = {
   /** optsJson: NodeOptions as JSON ('' for defaults). Replays the state files. */
   load(optsJson: string): void {
-    node = new MagniNode(hostFromGlobals(), optsJson ? JSON.parse(optsJson) : {});
+    const host = hostFromGlobals();
+    node = new MagniNode(host, optsJson ? JSON.parse(optsJson) : {});
+    if (host.nodeKey) registerIdentity(node.interp, host);
     node.load();
   },
   /**

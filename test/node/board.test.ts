@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MagniNode } from '../../runtime/index.ts';
+import { MagniNode, nodeIdentity } from '../../runtime/index.ts';
 import { nodeHost } from '../../targets/node/host.ts';
 import { freePort } from './util.ts';
 import { Board, BoardError, QuickJSVm, type BoardOptions } from '../../targets/quickjs/board.ts';
@@ -160,6 +160,41 @@ test('a firmware with the synchronous host ABI only (the first ABI) still works:
     assert.type(json, 'string', 'a string at once, not a promise');
     assert.is(JSON.parse(json as string).output, 'A synchronous [body]');
     assert.equal(asked, ['http://x.test/']);
+  } finally {
+    vm.dispose();
+  }
+});
+
+test('[id] on the board: sha256 and the key through the host ABI, the same ID as the run command', async () => {
+  const state = stateFile();
+  const keyFile = state + '.identity';
+  const b = await board({ stateFiles: [state], keyFile });
+  try {
+    const id = (await b.evalLine('[id]')).output;
+    const node = new MagniNode(nodeHost(log, { keyFile }), { stateFiles: [state] });
+    assert.is(id, nodeIdentity(node.host).shortId);
+    assert.match(id, /^[\w-]{27}$/);
+  } finally {
+    b.dispose();
+  }
+  // a firmware whose functions answer wrongly gets a clear error, not a wrong ID
+  await built;
+  const abi = {
+    now: () => Date.now(),
+    randomHex: (k: number) => randomBytes(k).toString('hex'),
+    log,
+    readText: () => null,
+    appendText: () => {},
+    sha256: () => 'abc',
+    nodePublicKey: () => 'ed25519 ' + '11'.repeat(32),
+    sign: () => '',
+    verify: () => false,
+  };
+  const vm = await QuickJSVm.create({ log }, abi);
+  try {
+    vm.evalScript(readFileSync(bundlePath, 'utf8'), 'board.js');
+    vm.call('magni.load', JSON.stringify({ stateFiles: [stateFile()] }));
+    assert.match(JSON.parse(vm.call('magni.evalLine', '[id]', false) as string).output, 'sha256() must return 64 hex digits');
   } finally {
     vm.dispose();
   }
