@@ -170,7 +170,7 @@ test('[id] on the board: sha256 and the key through the host ABI, the same ID as
   const keyFile = state + '.identity';
   const b = await board({ stateFiles: [state], keyFile });
   try {
-    const id = (await b.evalLine('[id]')).output;
+    const id = (await b.evalLine('[id]', false)).output;
     const node = new MagniNode(nodeHost(log, { keyFile }), { stateFiles: [state] });
     assert.is(id, nodeIdentity(node.host).shortId);
     assert.match(id, /^[\w-]{27}$/);
