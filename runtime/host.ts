@@ -51,9 +51,11 @@ export interface Host extends JmlHost {
    * created). If the file does not end with a newline (a fragment a crash
    * left), one is written first, so the line starts on a fresh line. On any
    * failure the file is as it was and this throws with a clear message.
-   * Returns the line's offset in the file, in bytes.
+   * Returns the line's offset in the file, in bytes. lazy: the same, but
+   * without waiting for the disk (a record whose loss in a crash is harmless,
+   * such as a delivery acknowledged again on the next retry).
    */
-  appendLine(path: string, line: string): number;
+  appendLine(path: string, line: string, lazy?: boolean): number;
 
   // ---- between nodes (optional: a host without them has no identity or messages) ----
   /** SHA-256 of data (a device has it in hardware). */

@@ -91,6 +91,20 @@ test('a trusted sender runs as the owner: its definitions are kept in one state 
   assert.not.ok(b.node.interp.macros.has('data-z'));
 });
 
+test('a known node by its short ID, and by its URL again: numbered at once, delivered in order', async () => {
+  const { net, a, b } = pair();
+  await line(b, '[macro on-message $from @text]@text[/macro]');
+  const bid = await line(b, '[id]');
+  await line(a, `[send ${B} first]`);
+  await net.advance(0);
+  assert.is(await line(a, '[peers]'), bid + ' ' + B);
+  await line(a, `[send ${bid} second]`);
+  await line(a, `[send ${B} third]`);
+  assert.match(await line(a, '[outbox]'), 'seq 3 waiting');
+  await net.advance(0);
+  assert.equal(b.messenger.inbox.recent.map((h) => h.result), ['first', 'second', 'third']);
+});
+
 test('a receiver that is down: retried with backoff until it is up, in order, each once', async () => {
   const { net, a, b } = pair();
   await line(b, '[macro on-message $from @text]@text[/macro]');

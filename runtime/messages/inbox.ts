@@ -124,7 +124,7 @@ export class Inbox {
       while (this.pending.length) {
         const e = this.pending[0];
         const result = await this.handle(e);
-        this.log.append({ done: [e.from, e.seq, result.slice(0, 1000)] });
+        this.log.note({ done: [e.from, e.seq, result.slice(0, 1000)] });
         this.pending.shift();
         this.recent.push({ from: e.from, seq: e.seq, time: e.time, body: e.body.slice(0, 200), result: result.slice(0, 200) });
         if (this.recent.length > RECENT) this.recent.shift();

@@ -6,8 +6,8 @@ import type { Host } from '../host.ts';
 
 /** One record, as a line of the file. */
 export type LogRecord =
-  /** queued by [send]: the message number, where to, when, what (o: the handling it came from) */
-  | { q: { n: number; url?: string; to?: string; time: number; body: string; o?: string } }
+  /** queued by [send]: the message number, where to (a URL, or a receiver and its sequence number), when, what (o: the handling it came from) */
+  | { q: { n: number; url?: string; to?: string; seq?: number; time: number; body: string; o?: string } }
   /** messages given a receiver and a sequence number: [n, to, seq] */
   | { a: [number, string, number][] }
   /** the receiver `to` has stored every message up to seq */
@@ -46,5 +46,15 @@ export class MessageLog {
   /** Keep a record: on disk when this returns, or it throws and nothing changed. */
   append(r: LogRecord): void {
     this.host.appendLine(this.file, JSON.stringify(r));
+  }
+
+  /**
+   * Keep a record whose loss in a crash is harmless, without waiting for the
+   * disk: an acknowledgement (the message is sent again and acknowledged
+   * again), a handling that changed nothing kept (handled again, it gives
+   * the same), a peer (asked for again).
+   */
+  note(r: LogRecord): void {
+    this.host.appendLine(this.file, JSON.stringify(r), true);
   }
 }

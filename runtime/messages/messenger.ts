@@ -105,7 +105,7 @@ export class Messenger {
   learn(id: string, url: string): void {
     if (this.peers.get(id) === url || this.opts.readOnly) return;
     if (!this.peers.has(id) && this.peers.size >= MAX_PEERS) return;
-    this.log.append({ peer: [id, url] });
+    this.log.note({ peer: [id, url] });
     this.peers.set(id, url);
   }
 
@@ -149,7 +149,13 @@ export class Messenger {
     if (isShortId(to)) {
       if (!this.peers.has(to)) throw new JmlError(`send: ${to} is not a node this one knows (send to its URL once, or start with --bootstrap)`);
       dest = { id: to };
-    } else dest = { url: baseUrl(to) };
+    } else {
+      const url = baseUrl(to);
+      // a node already known at that address: no need to ask it who it is again
+      let id: string | undefined;
+      for (const [k, u] of this.peers) if (u === url) id = k;
+      dest = id ? { id } : { url };
+    }
     // a message being handled that sends: its k-th send is sent once, even when the handling runs again after a crash
     let origin: string | undefined;
     if (it.user.startsWith('msg:')) {

@@ -85,7 +85,6 @@ export class Outbox {
       const m = r.q as Outgoing;
       this.nextN = Math.max(this.nextN, m.n + 1);
       if (m.o) this.origins.add(m.o);
-      if (m.to) this.receiver(m.to); // its seq comes in an `a` record
       this.place(m);
     } else if (r.a) for (const [n, to, seq] of r.a) this.assign(n, to, seq, false);
     else if (r.ok) this.acked(r.ok[0], r.ok[1], false);
@@ -99,7 +98,7 @@ export class Outbox {
     if (origin && this.origins.has(origin)) return -1; // sent before a crash, by this same handling
     if (this.count >= MAX_OUTBOX) throw new Error(`the outbox is full (${MAX_OUTBOX} messages wait for their receivers)`);
     const m: Outgoing = { n: this.nextN, time: this.host.now(), body };
-    if (to.id) m.to = to.id;
+    if (to.id) (m.to = to.id), (m.seq = this.receiver(to.id).seq + 1); // numbered at once: its receiver is known
     else m.url = to.url;
     if (origin) m.o = origin;
     this.log.append({ q: m });
@@ -156,7 +155,11 @@ export class Outbox {
 
   private place(m: Outgoing): void {
     this.count++;
-    if (m.to) this.receiver(m.to).queue.push(m);
+    if (m.to) {
+      const r = this.receiver(m.to);
+      r.seq = Math.max(r.seq, m.seq || 0);
+      r.queue.push(m);
+    }
     else {
       const url = m.url as string;
       const q = this.unresolved.get(url);
@@ -250,14 +253,14 @@ export class Outbox {
       if (a.status !== 200 || !ack) throw new Error(`HTTP ${a.status}: ${a.body.split('\n')[0].slice(0, 200)}`);
       const upTo = +ack[1];
       if (r.queue.length && (r.queue[0].seq as number) <= upTo) {
-        this.log.append({ ok: [id, upTo] });
+        this.log.note({ ok: [id, upTo] });
         this.acked(id, upTo, true);
       }
       for (const [, seq, why] of a.body.matchAll(/^refused (\d+) (.*)$/gm)) {
         const m = r.queue.find((x) => x.seq === +seq);
         if (!m) continue;
         this.host.log(`%WARNING: ${id} refused message ${me.shortId}:${m.n}: ${why}`);
-        this.log.append({ x: [m.n, why] });
+        this.log.note({ x: [m.n, why] });
         this.drop(m.n, why, true);
       }
       r.backoff = r.retryAt = 0;

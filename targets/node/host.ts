@@ -96,7 +96,7 @@ function writeFailure(e: unknown, path: string): Error {
  * throws. fresh: first end a fragment a crash left (a file not ending in a
  * newline) with one. Returns where the text starts.
  */
-export function appendText(path: string, text: string, fresh = false): number {
+export function appendText(path: string, text: string, fresh = false, lazy = false): number {
   const existed = existsSync(path);
   const fd = openSync(path, 'a+', 0o644);
   try {
@@ -106,7 +106,7 @@ export function appendText(path: string, text: string, fresh = false): number {
     const data = Buffer.from((glue ? '\n' : '') + text);
     try {
       for (let at = 0; at < data.length; ) at += writeSync(fd, data, at);
-      fsyncSync(fd);
+      if (!lazy) fsyncSync(fd);
     } catch (e) {
       try {
         ftruncateSync(fd, size);
@@ -114,7 +114,7 @@ export function appendText(path: string, text: string, fresh = false): number {
       } catch {}
       throw writeFailure(e, path);
     }
-    if (!existed) syncDir(path);
+    if (!existed && !lazy) syncDir(path);
     return size + (glue ? 1 : 0);
   } finally {
     closeSync(fd);
@@ -163,6 +163,6 @@ export function nodeHost(log: (line: string) => void = (line) => writeSync(2, li
         closeSync(fd);
       }
     },
-    appendLine: (path, line) => appendText(path, line + '\n', true),
+    appendLine: (path, line, lazy) => appendText(path, line + '\n', true, lazy),
   };
 }

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { QuickJSHostABI } from '../../firmware-shims/quickjs-host.ts';
 import { appendText, nodeHost, wget } from '../node/host.ts';
 import { readOrCreateNodeKey, sha256, verify } from '../node/node-key.ts';
-import type { KeyType } from '../../runtime/host.ts';
+import type { KeyType, NodeKey } from '../../runtime/host.ts';
 import type { LineResult } from '../../runtime/index.ts';
 
 const KiB = 1024;
@@ -103,7 +103,8 @@ export function nodeHostABI(opts: Pick<VmOptions, 'log' | 'write' | 'keyFile' | 
   if (opts.keyFile) {
     // the node key, as a device's secure element would hold it: in a 0600 file here
     const keyFile = opts.keyFile;
-    const key = () => readOrCreateNodeKey(keyFile, opts.keyType);
+    let made: NodeKey | undefined;
+    const key = () => (made ||= readOrCreateNodeKey(keyFile, opts.keyType));
     const bytes = (hex: string) => new Uint8Array(Buffer.from(hex, 'hex'));
     const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
     abi.sha256 = (h) => hex(sha256(bytes(h)));

@@ -73,7 +73,8 @@ for (const kind of ['node', 'bun'] as Kind[]) {
     b = await WebServer.start(kind, bDir, ['-q'], '127.0.0.1', bPort);
     // A retries with backoff (at most a few seconds here): wait until its outbox is empty
     for (const end = Date.now() + 60_000; Date.now() < end; await sleep(200)) if (!(await ownerRun(a, cookie, '[outbox]')).includes('waiting')) break;
-    assert.not.match(await ownerRun(a, cookie, '[outbox]'), 'waiting');
+    const left = await ownerRun(a, cookie, '[outbox]');
+    assert.not.match(left, 'waiting', left.split('\n').filter((l) => l.includes('waiting')).slice(0, 3).join('\n') + '\n' + a.stderr.slice(-2000));
     const bCookie = await login(b);
     for (const end = Date.now() + 30_000; Date.now() < end; await sleep(100)) if (!(await ownerRun(b, bCookie, '[inbox]')).includes('waiting')) break;
     const expected = ['start', ...Array.from({ length: 100 }, (_, i) => String(i + 1))].join(' ');
