@@ -4,6 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EXAMPLES, Interpreter, MagniNode } from '../runtime/index.ts';
 import { memHost } from './memhost.ts';
+import { norm } from '../jml/numbers.ts';
 
 const run = (line: string, opts: { maxSteps?: number; maxOutput?: number } = {}) => {
   const it = new Interpreter({ host: memHost(), ...opts });
@@ -81,6 +82,14 @@ test('exact integers, C-like division, errors for zero', () => {
   assert.is(out('[+ 12abc -3x +4]'), '13');
   assert.match(out('[* [iota 1 20000]]'), /^%\(ERROR:number too large/);
   assert.match(out('[fac 100000]'), /^%\(ERROR:/);
+});
+
+test('numbers are exact up to 65536 bits, either sign, and refused from there', () => {
+  const limit = BigInt(2) ** BigInt(65536);
+  const one = BigInt(1);
+  for (const fits of [limit - one, one - limit]) assert.is(norm(fits), fits);
+  for (const over of [limit, -limit, limit * limit]) assert.throws(() => norm(over), /number too large \(over 65536 bits\)/);
+  assert.is(norm(-BigInt(5)), -5, 'small results become plain numbers again');
 });
 
 test('substr counts code points, with or without characters outside the BMP', () => {
