@@ -2,7 +2,7 @@
 // numbers, escapes, definitions and reflection.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { EXAMPLES, Interpreter, MagniNode } from '../runtime/index.ts';
+import { BUILTINS, examples, Interpreter, MagniNode } from '../runtime/index.ts';
 import { memHost } from './memhost.ts';
 import { norm } from '../jml/numbers.ts';
 
@@ -14,7 +14,7 @@ const out = (line: string) => run(line).output;
 
 test('every documented example gives its documented result', () => {
   let n = 0;
-  for (const [, rows] of EXAMPLES) {
+  for (const [, rows] of examples()) {
     for (const [name, input, result] of rows) {
       if (name === 'wget') continue; // needs a server: see the wget test
       const got = out(input);
@@ -24,6 +24,23 @@ test('every documented example gives its documented result', () => {
     }
   }
   assert.ok(n > 80, 'examples checked: ' + n);
+});
+
+test('the help text is groups of name, input and result rows, one for every builtin', () => {
+  const groups = examples();
+  assert.ok(groups.length >= 8, 'groups: ' + groups.length);
+  const names: string[] = [];
+  for (const [group, rows] of groups) {
+    assert.ok(group && rows.length, 'group ' + JSON.stringify(group) + ' has rows');
+    for (const row of rows) {
+      assert.is(row.length, 3, JSON.stringify(row));
+      assert.ok(row[0] && row[1].startsWith('['), 'a name and a call: ' + JSON.stringify(row));
+      names.push(row[0]);
+    }
+  }
+  assert.is(new Set(names).size, names.length, 'each builtin once');
+  for (const name of BUILTINS.keys()) assert.ok(names.includes(name), name + ' is documented');
+  assert.match(out('[help]'), /^math: \+ \* - \/ % inc dec .*\nlogic: and or xor not if\n/);
 });
 
 test('the seed trace of [fac 5] with the iota macro', () => {
