@@ -69,7 +69,11 @@ export const WORKLOAD = [
   [`[decrypt [encrypt ${TEXT_1K}]]`, TEXT_1K],
 ];
 
-/** Heap after load and peak over the workload, on a fresh virtual board with its state in a temp dir. */
+/**
+ * Heap after load and peak over the workload, on a fresh virtual board with
+ * its state in a temp dir. The board compiles the bundle as a firmware's
+ * qjsc -s does (no source text or line tables: targets/quickjs/strip.ts).
+ */
 export async function measureHeap(bundlePath = join(ROOT, 'dist/board.js')) {
   const { tsImport } = await import('tsx/esm/api');
   const { Board } = await tsImport(pathToFileURL(join(ROOT, 'targets/quickjs/board.ts')).href, import.meta.url);

@@ -5,7 +5,7 @@ import type { JmlHost } from './host.ts';
 import { JmlError } from './errors.ts';
 import { definitionLine, type MacroDef, unkeepable } from './macro.ts';
 import { type Builtin, isoTime } from './builtins.ts';
-import { GROUPS } from './help.ts';
+import { groups } from './help.ts';
 import { Evaluation, type EvalOptions, type RunResult } from './evaluation.ts';
 
 export interface InterpOptions {
@@ -107,7 +107,7 @@ export class Interpreter {
   /** `[help]`: the builtins by group, then the user's functions. */
   help(names: string[] = [...this.macros.keys()]): string {
     let out = '';
-    for (const [group, list] of GROUPS) out += group + ': ' + list + '\\n';
+    for (const [group, list] of groups()) out += group + ': ' + list + '\\n';
     if (this.hostBuiltins.size) out += 'node: ' + [...this.hostBuiltins.keys()].join(' ') + '\\n';
     return out + 'user: ' + names.join(' ');
   }

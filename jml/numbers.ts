@@ -4,14 +4,15 @@ import { JmlError } from './errors.ts';
 
 export type Int = number | bigint;
 
-const LIMIT = BigInt(2) ** BigInt(65536);
+// The limit as a shift, not as 2 ** 65536: that BigInt alone is 8 KB of heap.
+const MAX_BITS = BigInt(65536);
 const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const ZERO = BigInt(0);
 const MAX_DIGITS = 20000;
 
 /** Keep a BigInt result small when it fits, and refuse absurdly large ones. */
 export function norm(b: bigint): Int {
-  if (b >= LIMIT || b <= -LIMIT) throw new JmlError('number too large (over 65536 bits)');
+  if ((b < ZERO ? -b : b) >> MAX_BITS) throw new JmlError('number too large (over 65536 bits)');
   // BigInt-to-BigInt comparisons only: QuickJS gets mixed ones wrong for negatives.
   return b <= SAFE && b >= -SAFE ? Number(b) : b;
 }

@@ -2,8 +2,9 @@
 // numbers, escapes, definitions and reflection.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { EXAMPLES, Interpreter, MagniNode } from '../runtime/index.ts';
+import { BUILTINS, examples, Interpreter, MagniNode } from '../runtime/index.ts';
 import { memHost } from './memhost.ts';
+import { norm } from '../jml/numbers.ts';
 
 const run = (line: string, opts: { maxSteps?: number; maxOutput?: number } = {}) => {
   const it = new Interpreter({ host: memHost(), ...opts });
@@ -13,7 +14,7 @@ const out = (line: string) => run(line).output;
 
 test('every documented example gives its documented result', () => {
   let n = 0;
-  for (const [, rows] of EXAMPLES) {
+  for (const [, rows] of examples()) {
     for (const [name, input, result] of rows) {
       if (name === 'wget') continue; // needs a server: see the wget test
       const got = out(input);
@@ -23,6 +24,23 @@ test('every documented example gives its documented result', () => {
     }
   }
   assert.ok(n > 80, 'examples checked: ' + n);
+});
+
+test('the help text is groups of name, input and result rows, one for every builtin', () => {
+  const groups = examples();
+  assert.ok(groups.length >= 8, 'groups: ' + groups.length);
+  const names: string[] = [];
+  for (const [group, rows] of groups) {
+    assert.ok(group && rows.length, 'group ' + JSON.stringify(group) + ' has rows');
+    for (const row of rows) {
+      assert.is(row.length, 3, JSON.stringify(row));
+      assert.ok(row[0] && row[1].startsWith('['), 'a name and a call: ' + JSON.stringify(row));
+      names.push(row[0]);
+    }
+  }
+  assert.is(new Set(names).size, names.length, 'each builtin once');
+  for (const name of BUILTINS.keys()) assert.ok(names.includes(name), name + ' is documented');
+  assert.match(out('[help]'), /^math: \+ \* - \/ % inc dec .*\nlogic: and or xor not if\n/);
 });
 
 test('the seed trace of [fac 5] with the iota macro', () => {
@@ -81,6 +99,14 @@ test('exact integers, C-like division, errors for zero', () => {
   assert.is(out('[+ 12abc -3x +4]'), '13');
   assert.match(out('[* [iota 1 20000]]'), /^%\(ERROR:number too large/);
   assert.match(out('[fac 100000]'), /^%\(ERROR:/);
+});
+
+test('numbers are exact up to 65536 bits, either sign, and refused from there', () => {
+  const limit = BigInt(2) ** BigInt(65536);
+  const one = BigInt(1);
+  for (const fits of [limit - one, one - limit]) assert.is(norm(fits), fits);
+  for (const over of [limit, -limit, limit * limit]) assert.throws(() => norm(over), /number too large \(over 65536 bits\)/);
+  assert.is(norm(-BigInt(5)), -5, 'small results become plain numbers again');
 });
 
 test('substr counts code points, with or without characters outside the BMP', () => {

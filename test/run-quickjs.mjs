@@ -64,6 +64,7 @@ for (const [i, file] of files.entries()) {
       memoryLimit: 256 * 1024 * 1024,
       timeoutMs,
       sampleEvery: 0,
+      strip: 'none', // a failing test's stack keeps its line numbers
       write: (text) => process.stdout.write(text),
       log: (line) => process.stderr.write(line + '\n'),
     });

@@ -10,7 +10,7 @@ import { BUILTINS, type Builtin, isoTime } from '../../jml/builtins.ts';
 import { type Capabilities, OWNER, PREVIEW, VISITOR } from '../../jml/capabilities.ts';
 import type { EvalOptions } from '../../jml/evaluation.ts';
 import { JmlError } from '../../jml/errors.ts';
-import { EXAMPLES } from '../../jml/help.ts';
+import { examples } from '../../jml/help.ts';
 import { unescapeOutput } from '../../jml/text.ts';
 import { utf8Length } from '../../jml/utf8.ts';
 import { esc, field, form, HttpError, link, page, pageLink, redirect, text } from './html.ts';
@@ -378,7 +378,7 @@ export class WebNode {
 
   private help(v: Visit): HttpResponse {
     let out = '';
-    for (const [group, rows] of EXAMPLES)
+    for (const [group, rows] of examples())
       out += `<h2>${esc(group)}</h2><table>` + rows.map(([n, i, r]) =>
         `<tr><th>${esc(n)}</th><td><code>${esc(i)}</code></td><td>→ <code>${r[0] === '~' ? '…' : esc(r)}</code></td></tr>`).join('') + '</table>';
     const fs = [...this.node.interp.macros.values()].filter((d) => !/^(page|data|message)-/.test(d.name) && this.visible(v, d.name));

@@ -14,6 +14,7 @@ import type { QuickJSHostABI } from '../../firmware-shims/quickjs-host.ts';
 import { appendText, nodeHost, wget } from '../node/host.ts';
 import { readOrCreateNodeKey, sha256, verify } from '../node/node-key.ts';
 import type { KeyType, NodeKey } from '../../runtime/host.ts';
+import { setStripInfo, type StripLevel } from './strip.ts';
 import type { LineResult } from '../../runtime/index.ts';
 
 const KiB = 1024;
@@ -48,9 +49,15 @@ export interface VmOptions {
   /** The node key's file (made on first use): with it the board has the identity Host functions. */
   keyFile?: string;
   keyType?: KeyType;
+  /**
+   * Debug info kept in the code this VM compiles (targets/quickjs/strip.ts).
+   * Default 'debug': stripped as a firmware's qjsc -s bytecode, so the heap
+   * is a device's; 'none' keeps line numbers in stack traces.
+   */
+  strip?: StripLevel;
 }
 
-const DEFAULTS = { memoryLimit: 64 * MiB, maxStackSize: 256 * KiB, timeoutMs: 10_000, sampleEvery: 1 };
+const DEFAULTS = { memoryLimit: 64 * MiB, maxStackSize: 256 * KiB, timeoutMs: 10_000, sampleEvery: 1, strip: 'debug' as StripLevel };
 /** Replaying the state files may take longer than one line: each line is bounded by its own time budget. */
 const LOAD_MS = 600_000;
 
@@ -152,6 +159,7 @@ export class QuickJSVm {
     const vm = new QuickJSVm(ctx, o);
     const rt = ctx.runtime;
     rt.setMaxStackSize(o.maxStackSize);
+    setStripInfo(ctx, wasmMemory, o.maxStackSize, o.strip);
     rt.setInterruptHandler(() => {
       if (o.sampleEvery && ++vm.polls % o.sampleEvery === 0) vm.sample();
       return Date.now() > vm.deadline;

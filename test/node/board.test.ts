@@ -211,6 +211,23 @@ test('out of memory and stack overflow in QuickJS are clear errors, not crashes'
   }
 });
 
+test('the board compiles like qjsc -s (no source, no line tables) unless asked to keep them', async () => {
+  const code = 'function where() { return new Error("x").stack }\n[where.toString(), where()]';
+  const keep = { none: [true, true], source: [false, true], debug: [false, false] } as const;
+  for (const strip of [undefined, 'none', 'source', 'debug'] as const) {
+    const vm = await QuickJSVm.create({ log, strip });
+    try {
+      const [text, stack] = vm.evalScript(code, 'where.js') as [string, string];
+      const [source, lines] = keep[strip ?? 'debug'];
+      assert.is(text.includes('return new Error'), source, `${strip}: source kept`);
+      assert.is(/where\.js:1:\d+/.test(stack), lines, `${strip}: line numbers kept`);
+      assert.match(stack, /at where/, `${strip}: function names are not debug info`);
+    } finally {
+      vm.dispose();
+    }
+  }
+});
+
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 test.run();

@@ -7,14 +7,14 @@ import { spawnSync } from 'node:child_process';
 import { freePort, RUN, tempDir } from './util.ts';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EXAMPLES } from '../../runtime/index.ts';
+import { examples } from '../../runtime/index.ts';
 import cases from '../conformance.json' with { type: 'json' };
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 test('the README shows every builtin with its example', () => {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  for (const [, rows] of EXAMPLES) {
+  for (const [, rows] of examples()) {
     for (const [name, input] of rows) {
       assert.ok(readme.includes('| `' + name.replace(/\|/g, '\\|') + '` | `' + input.replace(/\|/g, '\\|') + '` |'), 'README lacks ' + name);
     }
