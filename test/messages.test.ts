@@ -220,6 +220,24 @@ test('refused: a forged sender, a bad signature, another receiver, a replay, gar
   assert.ok(parseEnvelope(JSON.parse(good)));
 });
 
+test('/messages is the owner\'s; /peers and /id are anyone\'s', async () => {
+  const { net, a, b } = pair();
+  await line(a, `[send ${B} hi]`);
+  await net.advance(0);
+  const get = (url: string, headers: Record<string, string> = {}) => a.web.handle({ method: 'GET', url, headers, body: new Uint8Array(0) });
+  assert.is((await get('/messages')).status, 403);
+  assert.is((await get('/peers')).body, (await line(b, '[id]')) + ' ' + B + '\n');
+  const login = await a.web.handle({ method: 'POST', url: '/login', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: utf8Encode('key=' + 'K'.repeat(16)) });
+  const cookie = (login.headers['Set-Cookie'] as string).split(';')[0];
+  const page = await get('/messages', { cookie });
+  assert.is(page.status, 200);
+  assert.match(page.body, 'delivered');
+  // a visitor's [inbox] through a public macro shows nothing
+  await line(b, '[macro /peek][inbox][/macro]');
+  const peek = await b.web.handle({ method: 'GET', url: '/peek.txt', headers: {}, body: new Uint8Array(0) });
+  assert.match(peek.body, 'not allowed');
+});
+
 test('[send] needs the network capability; the message log refuses what is too big', async () => {
   const { a } = pair();
   const r = await a.node.evalLine(`[send ${B} hi]`, { caps: new Set() });
