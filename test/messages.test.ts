@@ -146,14 +146,19 @@ test('the outbox survives the sender\'s restart; the inbox, the receiver\'s', as
   assert.is((bFiles.get('jml.state.messages') as string).split('\n').filter((l) => l.startsWith('{"done"')).length, 1);
 });
 
-test('stored but not handled when the receiver crashed: handled after its restart, once', async () => {
+/** A sends to B, which trusts A and keeps a counter data-n (0): B's files kept for its restarts. */
+async function counterPair() {
   const net = testNet();
   const a = netNode(net, A, 1);
   const bFiles = new Map<string, string>();
   const b = netNode(net, B, 2, bFiles);
-  const aid = await line(a, '[id]');
-  await line(b, `[trust ${aid}]`);
+  await line(b, `[trust ${await line(a, '[id]')}]`);
   await line(b, '[data n 0]');
+  return { net, a, b, bFiles };
+}
+
+test('stored but not handled when the receiver crashed: handled after its restart, once', async () => {
+  const { net, a, b, bFiles } = await counterPair();
   // the crash: B's handling never gets to run (its dispatcher is held), then B is gone
   (b.messenger.inbox as any).handling = true;
   await line(a, `[send ${B} \\[data n \\[inc \\[data-n\\]\\]\\]]`);
@@ -170,13 +175,7 @@ test('stored but not handled when the receiver crashed: handled after its restar
 });
 
 test('handled, definitions kept, but the done record lost in the crash: not handled again', async () => {
-  const net = testNet();
-  const a = netNode(net, A, 1);
-  const bFiles = new Map<string, string>();
-  const b = netNode(net, B, 2, bFiles);
-  const aid = await line(a, '[id]');
-  await line(b, `[trust ${aid}]`);
-  await line(b, '[data n 0]');
+  const { net, a, b, bFiles } = await counterPair();
   await line(a, `[send ${B} \\[data n \\[inc \\[data-n\\]\\]\\]]`);
   await net.advance(0);
   assert.is(b.node.interp.macros.get('data-n')?.body, '1');

@@ -141,15 +141,14 @@ test('wget on the board: asynchronous through the host ABI (wgetStart, magni.set
   }
 });
 
+/** What every firmware registers, with no files. */
+const minimalABI = () => ({ now: () => Date.now(), randomHex: (k: number) => randomBytes(k).toString('hex'), log, readText: () => null, appendText: () => {} });
+
 test('a firmware with the synchronous host ABI only (the first ABI) still works: lines finish at once', async () => {
   await built;
   const asked: string[] = [];
   const abi = {
-    now: () => Date.now(),
-    randomHex: (k: number) => randomBytes(k).toString('hex'),
-    log,
-    readText: () => null,
-    appendText: () => {},
+    ...minimalABI(),
     wget: (url: string) => (asked.push(url), 'synchronous [body]'),
   };
   const vm = await QuickJSVm.create({ log }, abi);
@@ -180,11 +179,7 @@ test('[id] on the board: sha256 and the key through the host ABI, the same ID as
   // a firmware whose functions answer wrongly gets a clear error, not a wrong ID
   await built;
   const abi = {
-    now: () => Date.now(),
-    randomHex: (k: number) => randomBytes(k).toString('hex'),
-    log,
-    readText: () => null,
-    appendText: () => {},
+    ...minimalABI(),
     sha256: () => 'abc',
     nodePublicKey: () => 'ed25519 ' + '11'.repeat(32),
     sign: () => '',
