@@ -237,6 +237,21 @@ test('/messages is the owner\'s; /peers and /id are anyone\'s', async () => {
   assert.match(peek.body, 'not allowed');
 });
 
+test('a message refused as a whole (another node now at the URL) is dropped, and the next ones go on', async () => {
+  const { net, a, b } = pair();
+  await line(b, '[macro on-message $from @text]@text[/macro]');
+  await line(a, `[send ${B} one]`);
+  await net.advance(0);
+  b.messenger.stop();
+  const b2 = netNode(net, B, 9); // a new key at B's URL
+  await line(b2, '[macro on-message $from @text]@text[/macro]');
+  await line(a, `[send ${B} two]`); // numbered for the old B: refused as not for this node
+  await net.advance(0);
+  assert.match(await line(a, '[outbox]'), 'refused: not for this node');
+  assert.is(a.messenger.outbox.pending().length, 0);
+  assert.ok(a.host.logs.some((l) => l.includes('refused message')));
+});
+
 test('[send] needs the network capability; the message log refuses what is too big', async () => {
   const { a } = pair();
   const r = await a.node.evalLine(`[send ${B} hi]`, { caps: new Set() });

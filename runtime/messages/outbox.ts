@@ -250,13 +250,15 @@ export class Outbox {
     try {
       const a = await this.host.post(url + '/msg', lines.join('\n'), { timeoutMs: TIMEOUT, maxBytes: 64 * 1024 });
       const ack = /^ack (\d+)/.exec(a.body);
-      if (a.status !== 200 || !ack) throw new Error(`HTTP ${a.status}: ${a.body.split('\n')[0].slice(0, 200)}`);
-      const upTo = +ack[1];
+      const refused = [...a.body.matchAll(/^refused (\d+) (.*)$/gm)];
+      // 200: an acknowledgement (and perhaps a refusal); 400 with a refusal: its first message was refused
+      if (!(a.status === 200 && ack) && !(a.status === 400 && refused.length)) throw new Error(`HTTP ${a.status}: ${a.body.split('\n')[0].slice(0, 200)}`);
+      const upTo = ack ? +ack[1] : 0;
       if (r.queue.length && (r.queue[0].seq as number) <= upTo) {
         this.log.note({ ok: [id, upTo] });
         this.acked(id, upTo, true);
       }
-      for (const [, seq, why] of a.body.matchAll(/^refused (\d+) (.*)$/gm)) {
+      for (const [, seq, why] of refused) {
         const m = r.queue.find((x) => x.seq === +seq);
         if (!m) continue;
         this.host.log(`%WARNING: ${id} refused message ${me.shortId}:${m.n}: ${why}`);
