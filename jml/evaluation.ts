@@ -456,7 +456,8 @@ export class Evaluation implements Ctx {
     let r = this.resolved.get(name);
     if (!r) {
       const macro = this.macro(name);
-      r = { macro, builtin: macro ? undefined : lookup(name), impure: IMPURE.has(name) };
+      const host = macro ? undefined : this.interp.hostBuiltins.get(name);
+      r = { macro, builtin: macro ? undefined : host || lookup(name), impure: !!host || IMPURE.has(name) };
       if (this.resolved.size > 4096) this.resolved.clear();
       this.resolved.set(name, r);
     }

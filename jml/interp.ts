@@ -4,7 +4,7 @@
 import type { JmlHost } from './host.ts';
 import { JmlError } from './errors.ts';
 import { definitionLine, type MacroDef, unkeepable } from './macro.ts';
-import { isoTime } from './builtins.ts';
+import { type Builtin, isoTime } from './builtins.ts';
 import { GROUPS } from './help.ts';
 import { Evaluation, type EvalOptions, type RunResult } from './evaluation.ts';
 
@@ -39,6 +39,12 @@ export class Interpreter {
    * appends it to the state log). If it throws, nothing is defined.
    */
   onDefine: ((d: MacroDef, line: string) => void) | null = null;
+  /**
+   * Builtins the runtime adds for what its host offers (the sensor node's
+   * sensor, publish, ...): looked up after user macros and before the core's
+   * builtins, and never memoized (they reach the world).
+   */
+  readonly hostBuiltins = new Map<string, Builtin>();
   /** Bumped by every definition: evaluations in flight drop their memo when it moves. */
   version = 0;
   private logPos = 0;
@@ -103,6 +109,7 @@ export class Interpreter {
   help(names: string[] = [...this.macros.keys()]): string {
     let out = '';
     for (const [group, list] of GROUPS) out += group + ': ' + list + '\\n';
+    if (this.hostBuiltins.size) out += 'host: ' + [...this.hostBuiltins.keys()].join(' ') + '\\n';
     return out + 'user: ' + names.join(' ');
   }
 }

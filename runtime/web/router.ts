@@ -20,6 +20,7 @@ import { ID, markup } from './wiki.ts';
 import { readVersion, versions } from './history.ts';
 import { RateLimit } from './limits.ts';
 import { openUpgrade } from './upgrade.ts';
+import type { SensorNode } from '../sensors/node.ts';
 
 export const MAX_BODY = 1 << 20;
 /** A visitor's body: a form, a login, a public page of 64 KiB percent-encoded. Bigger ones are refused before they are read. */
@@ -47,6 +48,8 @@ export interface WebOptions {
   /** Saves by visitors per minute: per client (default 5) and in all (default 30). */
   publicSavesPerClient?: number;
   publicSavesPerMinute?: number;
+  /** A sensor node's readings and outputs: GET /sensors (JSON or a page), POST /sensors switches an output (owner). */
+  sensors?: SensorNode;
 }
 
 /** Who is asking: the owner (a live session from this site) or a visitor, and what their evaluations may do. */

@@ -7,6 +7,7 @@ import { MagniNode, type LineResult } from '../../runtime/index.ts';
 import { nodeHost } from './host.ts';
 import { stdinLines } from './lines.ts';
 import { lockStateFile } from './lock.ts';
+import { defaultSensorOptions, SENSOR_USAGE, sensorOption, type SensorOptions } from './sensor-options.ts';
 
 export const USAGE = `usage: run [options] [STATE_FILE...]
 
@@ -32,6 +33,9 @@ options:
 commands:
   run key [STATE_FILE...]       print this node's key (created on first use, beside the state file)
   run upgrade [STATE_FILE...]   seal the program on stdin for POST /upgrade with the node's key
+  run sensors [options]         print the sensors' readings once (JSON)
+
+${SENSOR_USAGE}
 
 exit status: 0, or 1 if any line had an error, 2 for bad usage.`;
 
@@ -50,10 +54,12 @@ export interface CliOptions {
   maxTime?: number;
   stateFiles: string[];
   command?: string;
+  /** The sensor node's options (sensor-options.ts). */
+  sensors: SensorOptions;
 }
 
 export function parseArgs(argv: string[]): CliOptions {
-  const o: CliOptions = { trace: false, quiet: false, verbose: false, help: false, bun: false, board: false, web: null, listen: '127.0.0.1', publicWiki: false, stateFiles: [] };
+  const o: CliOptions = { trace: false, quiet: false, verbose: false, help: false, bun: false, board: false, web: null, listen: '127.0.0.1', publicWiki: false, stateFiles: [], sensors: defaultSensorOptions() };
   const count = (flag: string, v: string | undefined): number => {
     if (v === undefined || !/^\d+$/.test(v) || +v < 1) throw new Error(flag + ' needs a positive whole number');
     return +v;
@@ -64,6 +70,7 @@ export function parseArgs(argv: string[]): CliOptions {
     if (!/^\d+$/.test(v) || +v < 1 || +v > 65535) throw new Error(`-w takes a port from 1 to 65535, not ${v} (a state file goes after it: -w 1111 ${v})`);
     return +v;
   };
+  let last: number;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '-t') o.trace = true;
@@ -82,8 +89,9 @@ export function parseArgs(argv: string[]): CliOptions {
       if (!/^[0-9a-fA-F.:]+$|^localhost$/.test(o.listen)) throw new Error('--listen needs an address, such as 127.0.0.1, 0.0.0.0 or ::');
     }
     else if (/^-[tqvh]{2,}$/.test(a)) argv.splice(i + 1, 0, ...a.slice(1).split('').map((c) => '-' + c));
+    else if (a.startsWith('--') && (last = sensorOption(argv, i, o.sensors)) >= 0) i = last;
     else if (a.startsWith('-')) throw new Error('unknown option ' + a);
-    else if ((a === 'key' || a === 'upgrade') && o.stateFiles.length === 0 && !o.command) o.command = a;
+    else if ((a === 'key' || a === 'upgrade' || a === 'sensors') && o.stateFiles.length === 0 && !o.command) o.command = a;
     else o.stateFiles.push(a);
   }
   return o;
@@ -198,6 +206,7 @@ async function engine(o: CliOptions, log: (line: string) => void): Promise<Engin
   }
   const node = new MagniNode(nodeHost(log), opts);
   node.load();
+  if (o.sensors.wanted) (await import('./sensors.ts')).attachSensors(node, o.sensors, log);
   return { evalLine: (line, trace) => node.evalLine(line, { trace }), report: () => null, close() {} };
 }
 
@@ -244,7 +253,9 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (o.bun && !('Bun' in globalThis)) return onBun(argv);
-  if (o.web !== null || o.command) {
+  if (o.command === 'sensors') return (await import('./sensors.ts')).sensorsCommand(o);
+  if (o.board && o.sensors.mqtt) return (await import('./sensors.ts')).boardSensorMain(o);
+  if (o.web !== null || o.command || o.sensors.mqtt) {
     const { webMain } = await import('./web.ts');
     return webMain(o);
   }

@@ -1,0 +1,127 @@
+// The sensor node on Node and Bun: `run sensors` (the readings once, as
+// JSON), the node beside the web server (`run --mqtt URL [-w PORT]`), and
+// the same node inside the QuickJS board (`run --board --mqtt URL`).
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { MagniNode } from '../../runtime/index.ts';
+import { combineSources, sensorsOf, SensorNode, type SensorIO, type SensorSource } from '../../runtime/sensors/index.ts';
+import { linuxSensors } from '../../firmware-shims/linux-sensors.ts';
+import { simulatedSensors } from '../../firmware-shims/simulated-sensors.ts';
+import { gpiodSensors } from '../../firmware-shims/gpiod.ts';
+import { mqttLink } from '../../firmware-shims/mqtt-client.ts';
+import { FileBuffer } from '../../firmware-shims/offline-buffer.ts';
+import type { Capability } from '../../jml/capabilities.ts';
+import type { CliOptions } from './cli.ts';
+import type { SensorOptions } from './sensor-options.ts';
+import { readOrCreateKey } from './web.ts';
+
+const err = (line: string) => writeSync(2, line + '\n');
+
+/**
+ * The node's ID as its MQTT topic and Home Assistant device use it: for now
+ * the first 12 hex digits of SHA-256 of the node's key (the key itself is a
+ * secret and never leaves the machine). TO CHANGE when runtime/identity
+ * lands: the node's 27-character short ID.
+ */
+export function nodeIdForTopic(keyFile: string): string {
+  return createHash('sha256').update(readOrCreateKey(keyFile)).digest('hex').slice(0, 12);
+}
+
+/** Magni's version, from the package.json above this file (source or dist/). */
+export function magniVersion(): string {
+  for (let d = dirname(fileURLToPath(import.meta.url)); dirname(d) !== d; d = dirname(d)) {
+    const p = join(d, 'package.json');
+    if (existsSync(p)) return String(JSON.parse(readFileSync(p, 'utf8')).version || '0');
+  }
+  return '0';
+}
+
+/** The sensors the options ask for: sysfs under --sys-root, GPIO lines, the simulation. */
+export function sensorSource(o: SensorOptions, log: (line: string) => void): SensorSource {
+  if (o.sysRoot !== '/' && !existsSync(join(o.sysRoot, 'sys'))) throw new Error(`--sys-root ${o.sysRoot}: there is no sys/ in it`);
+  const sources: SensorSource[] = [linuxSensors(o.sysRoot)];
+  if (o.gpioIn.length || o.gpioOut.length) sources.push(gpiodSensors(o.gpioIn, o.gpioOut, log));
+  if (o.simulate) sources.push(simulatedSensors(o.seed, Date.now));
+  return combineSources(sources);
+}
+
+/** `run sensors`: every sensor read once, as a JSON array (a sensor without a valid reading says why). */
+export async function sensorsCommand(o: CliOptions): Promise<number> {
+  let source: SensorSource;
+  try {
+    source = sensorSource(o.sensors, err);
+  } catch (e) {
+    err('run: ' + (e as Error).message);
+    return 1;
+  }
+  const rows = await Promise.all(
+    sensorsOf(source, Date.now).map((s) => {
+      const { sample, ...info } = s;
+      return sample().then(
+        (r) => ({ ...info, value: r.value, time: new Date(r.time).toISOString() }),
+        (e: Error) => ({ ...info, error: e.message }),
+      );
+    }),
+  );
+  process.stdout.write(rows.length ? '[\n' + rows.map((r) => JSON.stringify(r)).join(',\n') + '\n]\n' : '[]\n');
+  if (!rows.length && !o.quiet) err('run: no sensors found (try --sys-root DIR, --gpio-in, or --simulate)');
+  return 0;
+}
+
+/** The password for the broker: from --mqtt-password-file (a trailing newline is not part of it). */
+function password(o: SensorOptions): string | undefined {
+  if (!o.passwordFile) return undefined;
+  return readFileSync(o.passwordFile, 'utf8').replace(/\r?\n$/, '');
+}
+
+const pem = (file: string | undefined): string | undefined => (file ? readFileSync(file, 'utf8') : undefined);
+
+/** The world of a sensor node on this machine: sensors, timers, the broker (mqtt.js) and the buffer file. */
+export function sensorIO(o: SensorOptions, topic: string, bufferFile: string, log: (line: string) => void): SensorIO {
+  const io: SensorIO = { now: () => Date.now(), log, timer: (ms, fn) => void setTimeout(fn, ms), sensors: sensorSource(o, log) };
+  if (o.mqtt) {
+    io.mqtt = mqttLink({
+      url: o.mqtt,
+      clientId: topic,
+      username: o.user,
+      password: password(o),
+      ca: pem(o.ca),
+      cert: pem(o.cert),
+      key: pem(o.key),
+      backoffMaxMs: o.backoffMaxS * 1000,
+      log,
+    });
+    io.buffer = new FileBuffer(bufferFile, o.bufferKiB * 1024, log);
+  }
+  return io;
+}
+
+/** The sensor node of a loaded MagniNode (started: readings, broker); its ID from the key file. */
+export function startSensorNode(node: MagniNode, o: SensorOptions, keyFile: string, log: (line: string) => void): SensorNode {
+  const nodeId = nodeIdForTopic(keyFile);
+  const topic = o.topic || 'magni_' + nodeId;
+  const s = new SensorNode(node, sensorIO(o, topic, node.stateFile + '.mqtt-buffer', log), {
+    nodeId,
+    topic,
+    teleperiodMs: o.teleperiodMs,
+    discovery: o.discovery,
+    mqttCaps: new Set(o.allow as Capability[]),
+    version: magniVersion(),
+  });
+  s.start();
+  if (o.mqtt) log(`Magni sensor node: ${s.list().length} sensor(s), topic ${s.topics.name}, broker ${o.mqtt.replace(/\/\/[^@/]*@/, '//')}`);
+  return s;
+}
+
+/** A command line's node with the sensor builtins ([sensor NAME], ...), and no broker. */
+export function attachSensors(node: MagniNode, o: SensorOptions, log: (line: string) => void): SensorNode {
+  return new SensorNode(node, { now: () => Date.now(), log, timer: (ms, fn) => void setTimeout(fn, ms).unref(), sensors: sensorSource(o, log) }, { nodeId: 'local' });
+}
+
+export async function boardSensorMain(o: CliOptions): Promise<number> {
+  void o;
+  err('run: --board --mqtt is not there yet');
+  return 2;
+}
