@@ -63,6 +63,8 @@ export class SensorNode {
   private last: Snapshot | null = null;
   private sampling: Promise<Snapshot> | null = null;
   private busy = 0;
+  /** Sensors whose last reading failed, and why. */
+  private readonly failing = new Map<string, string>();
   /** The message being handled (the next one waits for it). */
   private queue: Promise<unknown> = Promise.resolve();
   private readonly started: number;
@@ -194,7 +196,7 @@ export class SensorNode {
     const buffer = this.io.buffer;
     // its own reading, taken now: never one a request started before the tick
     (this.sampling ? this.sampling.then(() => this.sample()) : this.sample()).then((s) => {
-      for (const e of s.errors) this.io.log(`sensors: ${e.name}: ${e.error}`);
+      this.reportErrors(s);
       if (!buffer || !s.readings.length) return;
       try {
         buffer.push(sensorPayload(s.time, s.readings));
@@ -203,6 +205,19 @@ export class SensorNode {
       }
       this.flush();
     });
+  }
+
+  /** A sensor's failure is logged when it starts or changes, and its recovery once: not every teleperiod. */
+  private reportErrors(s: Snapshot): void {
+    for (const e of s.errors) {
+      if (this.failing.get(e.name) !== e.error) this.io.log(`sensors: ${e.name}: ${e.error}`);
+      this.failing.set(e.name, e.error);
+    }
+    for (const r of s.readings) {
+      if (!this.failing.has(r.info.name)) continue;
+      this.failing.delete(r.info.name);
+      this.io.log(`sensors: ${r.info.name} reads again`);
+    }
   }
 
   /** The next reading at the next multiple of the teleperiod (readings line up with the clock, whatever the restarts). */

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MagniNode } from '../../runtime/index.ts';
-import { combineSources, sensorsOf, SensorNode, type SensorIO, type SensorSource } from '../../runtime/sensors/index.ts';
+import { combineSources, defaultTopic, sensorsOf, SensorNode, type SensorIO, type SensorSource } from '../../runtime/sensors/index.ts';
 import { linuxSensors } from '../../firmware-shims/linux-sensors.ts';
 import { simulatedSensors } from '../../firmware-shims/simulated-sensors.ts';
 import { gpiodSensors } from '../../firmware-shims/gpiod.ts';
@@ -15,7 +15,8 @@ import { FileBuffer } from '../../firmware-shims/offline-buffer.ts';
 import type { Capability } from '../../jml/capabilities.ts';
 import type { CliOptions } from './cli.ts';
 import type { SensorOptions } from './sensor-options.ts';
-import { readOrCreateKey } from './web.ts';
+import { readOrCreateKey, untilStopped } from './web.ts';
+import { lockStateFile } from './lock.ts';
 
 const err = (line: string) => writeSync(2, line + '\n');
 
@@ -29,13 +30,20 @@ export function nodeIdForTopic(keyFile: string): string {
   return createHash('sha256').update(readOrCreateKey(keyFile)).digest('hex').slice(0, 12);
 }
 
-/** Magni's version, from the package.json above this file (source or dist/). */
+/** The repository: the folder above this file (source or dist/) with the package.json. */
+function repoRoot(): string {
+  let d = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(d, 'package.json')) && dirname(d) !== d) d = dirname(d);
+  return d;
+}
+
+/** Magni's version, from package.json. */
 export function magniVersion(): string {
-  for (let d = dirname(fileURLToPath(import.meta.url)); dirname(d) !== d; d = dirname(d)) {
-    const p = join(d, 'package.json');
-    if (existsSync(p)) return String(JSON.parse(readFileSync(p, 'utf8')).version || '0');
+  try {
+    return String(JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')).version || '0');
+  } catch {
+    return '0';
   }
-  return '0';
 }
 
 /** The sensors the options ask for: sysfs under --sys-root, GPIO lines, the simulation. */
@@ -98,20 +106,21 @@ export function sensorIO(o: SensorOptions, topic: string, bufferFile: string, lo
   return io;
 }
 
+/** The sensor node's settings, the same on Node, Bun and the board. */
+function nodeConfig(o: SensorOptions, keyFile: string) {
+  const nodeId = nodeIdForTopic(keyFile);
+  return { nodeId, topic: o.topic || defaultTopic(nodeId), teleperiodMs: o.teleperiodMs, discovery: o.discovery, mqttCaps: o.allow as Capability[], version: magniVersion() };
+}
+
+const started = (where: string, sensors: number, topic: string, o: SensorOptions) =>
+  `Magni sensor node${where}: ${sensors} sensor(s), topic ${topic}, broker ${(o.mqtt || '').replace(/\/\/[^@/]*@/, '//')}`;
+
 /** The sensor node of a loaded MagniNode (started: readings, broker); its ID from the key file. */
 export function startSensorNode(node: MagniNode, o: SensorOptions, keyFile: string, log: (line: string) => void): SensorNode {
-  const nodeId = nodeIdForTopic(keyFile);
-  const topic = o.topic || 'magni_' + nodeId;
-  const s = new SensorNode(node, sensorIO(o, topic, node.stateFile + '.mqtt-buffer', log), {
-    nodeId,
-    topic,
-    teleperiodMs: o.teleperiodMs,
-    discovery: o.discovery,
-    mqttCaps: new Set(o.allow as Capability[]),
-    version: magniVersion(),
-  });
+  const c = nodeConfig(o, keyFile);
+  const s = new SensorNode(node, sensorIO(o, c.topic, node.stateFile + '.mqtt-buffer', log), { ...c, mqttCaps: new Set(c.mqttCaps) });
   s.start();
-  if (o.mqtt) log(`Magni sensor node: ${s.list().length} sensor(s), topic ${s.topics.name}, broker ${o.mqtt.replace(/\/\/[^@/]*@/, '//')}`);
+  if (o.mqtt) log(started('', s.list().length, c.topic, o));
   return s;
 }
 
@@ -120,8 +129,41 @@ export function attachSensors(node: MagniNode, o: SensorOptions, log: (line: str
   return new SensorNode(node, { now: () => Date.now(), log, timer: (ms, fn) => void setTimeout(fn, ms).unref(), sensors: sensorSource(o, log) }, { nodeId: 'local' });
 }
 
+/**
+ * `run --board --mqtt URL`: the same sensor node inside the QuickJS board.
+ * The board reads the sensors (the simulated ones, and whatever the options
+ * add) and reaches the broker and the buffer file only through its host
+ * functions, which this machine backs with the same sources, mqtt.js link
+ * and file as the node's.
+ */
 export async function boardSensorMain(o: CliOptions): Promise<number> {
-  void o;
-  err('run: --board --mqtt is not there yet');
-  return 2;
+  const { Board } = await import('../quickjs/board.ts');
+  const stateFiles = o.stateFiles.length ? o.stateFiles : ['jml.state'];
+  const stateFile = stateFiles[stateFiles.length - 1];
+  const lock = lockStateFile(stateFile);
+  if (!lock.held) {
+    err(`run: ${stateFile} is in use by another Magni process (pid ${lock.holder}); one node per state file (if none runs, remove ${lock.file})`);
+    return 1;
+  }
+  const so = { ...o.sensors, simulate: true };
+  let board: import('../quickjs/board.ts').Board;
+  let c: ReturnType<typeof nodeConfig>;
+  let count: number;
+  try {
+    c = nodeConfig(so, stateFile + '.key');
+    const io = sensorIO(so, c.topic, stateFile + '.mqtt-buffer', err);
+    count = io.sensors.list().length;
+    board = await Board.create({
+      stateFiles, maxSteps: o.maxSteps, maxOutput: o.maxOutput, maxTime: o.maxTime, quiet: o.quiet, log: err,
+      bundlePath: join(repoRoot(), 'dist', 'board.js'), sampleEvery: o.verbose ? 1 : 0,
+      sensors: { source: io.sensors, mqtt: io.mqtt, buffer: io.buffer },
+    });
+    board.startSensors(c, join(repoRoot(), 'dist', 'board-sensors.js'));
+  } catch (e) {
+    err('run: ' + (e as Error).message);
+    return 1;
+  }
+  err(started(' (board)', count, c.topic, so));
+  if (o.verbose) err(`quickjs heap: ${board.heap().peak} bytes with the sensor node`);
+  return untilStopped(() => board.stopSensors().finally(() => board.dispose()));
 }

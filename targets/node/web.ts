@@ -436,7 +436,7 @@ export async function webMain(o: CliOptions): Promise<number> {
 }
 
 /** Run until SIGINT or SIGTERM, then stop (the sensor node says Offline, the server drains) and exit 0. */
-function untilStopped(stop: () => Promise<void>): Promise<number> {
+export function untilStopped(stop: () => Promise<void>): Promise<number> {
   return new Promise<number>((resolve) => {
     let stopping = false;
     const onSignal = () => {
