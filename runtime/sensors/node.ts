@@ -92,7 +92,11 @@ export class SensorNode {
     return this.info.filter((s) => s.kind === 'output');
   }
 
-  /** Connect to the broker (when there is one) and take a reading now and every teleperiod. */
+  /**
+   * Connect to the broker (when there is one) and take a reading at every
+   * multiple of the teleperiod. None at start: a node restarted within a
+   * teleperiod would give a second reading of the same second.
+   */
   start(): void {
     if (this.running) return;
     this.running = true;
@@ -106,7 +110,7 @@ export class SensorNode {
           message: (topic, payload) => this.onMessage(topic, payload),
         },
       );
-      this.tick();
+      this.scheduleNext();
     }
   }
 
