@@ -12,6 +12,8 @@ import {
 import { iioValue, parseDecimal, parseMilli, parseW1Slave } from '../firmware-shims/sysfs-parse.ts';
 import { simulatedSensors, simulatedValues } from '../firmware-shims/simulated-sensors.ts';
 import { memHost } from './memhost.ts';
+import { WebNode } from '../runtime/web/index.ts';
+import { utf8Encode } from '../jml/utf8.ts';
 import { ManualClock, settled, testIO } from './sensorio.ts';
 
 const T0 = Date.UTC(2026, 10, 21, 12, 0, 0);
@@ -363,6 +365,37 @@ test('without a broker: no readings on a schedule; [publish] says there is none'
   assert.is(clock.timers.length, 0);
   assert.is((await node.evalLine('[publish a/b c]')).output, '%(ERROR:publish: this node has no broker (start it with --mqtt))');
   assert.match(await s.payload(), /^\{"Time":"2026-11-21T12:01:00Z","SIM":\{"Temperature":/);
+});
+
+test('GET /sensors: the JSON of tele/NAME/SENSOR; a page for a browser; the owner switches an output, a visitor may not', async () => {
+  const { s, node } = sensorNode({}, false);
+  const web = new WebNode(node, { key: 'Abcdefgh12345678', sensors: s });
+  const req = (method: string, url: string, headers: Record<string, string> = {}, body = '') =>
+    web.handle({ method, url, headers: { host: 'node.test', ...headers }, body: utf8Encode(body) });
+  const json = await req('GET', '/sensors');
+  assert.is(json.status, 200);
+  assert.is(json.headers['Content-Type'], 'application/json; charset=utf-8');
+  assert.is(json.body, (await s.payload()) + '\n');
+  assert.equal(Object.keys(JSON.parse(json.body)), ['Time', 'SIM', 'TempUnit']);
+  const browser = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
+  const page = await req('GET', '/sensors', browser);
+  assert.is(page.headers['Content-Type'], 'text/html; charset=utf-8');
+  assert.is(page.headers.Refresh, '10');
+  assert.match(page.body, `<tr><th>SIM.Temperature</th><td>${simulatedValues(1, T0 + 400).temperature} °C</td>`);
+  assert.match(page.body, '<tr><th>Relay1</th><td>OFF</td><td>output</td><td></td></tr>');
+  assert.is((await req('GET', '/sensors.json', browser)).headers['Content-Type'], 'application/json; charset=utf-8');
+  const form = { 'content-type': 'application/x-www-form-urlencoded' };
+  assert.is((await req('POST', '/sensors', form, 'output=Relay1&value=ON')).status, 403);
+  const login = await req('POST', '/login', form, 'key=Abcdefgh12345678');
+  const owner = { ...form, cookie: (login.headers['Set-Cookie'] as string).split(';')[0], ...browser };
+  assert.match((await req('GET', '/sensors', owner)).body, '<button value="">Switch on</button>');
+  const on = await req('POST', '/sensors', owner, 'output=Relay1&value=ON');
+  assert.is(on.status, 303);
+  assert.is(await s.io.sensors.read('Relay1'), 1);
+  assert.match((await req('GET', '/sensors', owner)).body, '<tr><th>Relay1</th><td>ON</td>');
+  assert.is((await req('POST', '/sensors', owner, 'output=SIM.Humidity&value=ON')).status, 400);
+  const none = new WebNode(node, { key: 'Abcdefgh12345678' });
+  assert.is((await none.handle({ method: 'GET', url: '/sensors', headers: {}, body: new Uint8Array() })).status, 404);
 });
 
 test.run();

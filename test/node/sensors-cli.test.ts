@@ -5,10 +5,10 @@
 // for Debian's gpiod tools (test/fixtures/gpiod-bin).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ROOT, RUN, tempDir } from './util.ts';
+import { freePort, ROOT, RUN, sleep, tempDir } from './util.ts';
 
 const PI = join(ROOT, 'test/fixtures/sys-pi');
 
@@ -71,5 +71,32 @@ test('GPIO through the gpiod tools: an input read with gpioget, an output held b
   const missing = run(['-q', '--sys-root', join(ROOT, 'test/fixtures/empty-root'), '--gpio-in', 'Door=GPIO17'], '[sensor Door]\n', { PATH: dirname(process.execPath) + ':/bin' });
   assert.match(missing.out, /gpioget is not installed \(the gpiod tools: apt-get install gpiod\)/);
 });
+
+for (const engine of [[], ['--bun']]) {
+  test(`${engine[0] || 'node'}: the web node serves GET /sensors: the SENSOR JSON, and a page for a browser`, async () => {
+    const port = await freePort();
+    const p = spawn(RUN, [...engine, '-w', String(port), '--simulate', '--sys-root', PI], { cwd: tempDir('magni-sensors-web-'), stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr!.on('data', (d: Buffer) => (err += d));
+    try {
+      for (let i = 0; !err.includes('Magni web node on'); i++) {
+        if (i > 600 || p.exitCode !== null) throw new Error('the web node did not start: ' + err);
+        await sleep(50);
+      }
+      const r = await fetch(`http://127.0.0.1:${port}/sensors`);
+      assert.is(r.headers.get('content-type'), 'application/json; charset=utf-8');
+      const j = await r.json();
+      assert.equal(Object.keys(j), ['Time', 'Thermal0', 'Thermal1', 'DS18B20-1', 'DHT11', 'SHT3X', 'SIM', 'TempUnit']);
+      assert.equal([j.Thermal1.Temperature, j['DS18B20-1'], j.SHT3X], [-5.1, { Id: '0316A27977A1', Temperature: 21.9 }, { Temperature: -1.3, Humidity: 40 }]);
+      const page = await fetch(`http://127.0.0.1:${port}/sensors`, { headers: { accept: 'text/html' } });
+      assert.is(page.headers.get('refresh'), '10');
+      const html = await page.text();
+      assert.match(html, '<tr><th>DS18B20-2</th><td><em>no reading: w1_slave: CRC check failed (NO): reading refused</em></td>');
+      assert.match(html, '<tr><th>SHT3X.Temperature</th><td>-1.25 °C</td>');
+    } finally {
+      p.kill('SIGTERM');
+    }
+  });
+}
 
 test.run();
