@@ -61,6 +61,8 @@ export function mqttLink(o: MqttLinkOptions): MqttLink {
     client = c;
     c.on('connect', () => {
       if (client !== c) return;
+      // small messages, sent as they come: Nagle's wait for the broker's delayed ACK would cost ~40 ms a burst
+      (c.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
       connected = true;
       if (attempt) o.log(`mqtt: connected to ${where}`);
       attempt = 0;

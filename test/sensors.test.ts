@@ -169,6 +169,15 @@ test('a reading at every multiple of the teleperiod (none at start), to tele/NAM
   assert.is(first.SIM.Temperature, roundTo(simulatedValues(1, T0 + 10_000).temperature, 1));
 });
 
+test('a timer that fires a moment early gives no second reading of one second', async () => {
+  const { s, io, clock } = sensorNode();
+  const timer = io.timer;
+  io.timer = (ms, fn) => timer(ms > 100 ? ms - 3 : ms, fn); // 3 ms early, as a timer may be
+  s.start();
+  await clock.advance(30_000);
+  assert.equal(io.memory.lines.map(payloadTime), [T0 + 10_000, T0 + 20_000, T0 + 30_000]);
+});
+
 test('a node restarted within a teleperiod gives no second reading of the same second', async () => {
   const first = sensorNode();
   first.s.start();

@@ -38,7 +38,7 @@ export interface Snapshot {
 
 /** TelePeriod by command: Tasmota's range, in seconds. */
 export const TELEPERIOD = { MIN: 10, MAX: 3600, DEFAULT: 300 };
-/** Readings published at once while the buffer drains. */
+/** Readings in flight at once while the buffer drains (and acknowledged ones dropped together). */
 const WINDOW = 16;
 /** Messages from the broker: larger ones are ignored; at most this many handled or waiting. */
 export const MQTT_LIMITS = { PAYLOAD: 16 * 1024, BUSY: 8 };
@@ -60,6 +60,7 @@ export class SensorNode {
   /** Bumped when the schedule changes: a timer of an older schedule does nothing. */
   private schedule = 0;
   private flushing = false;
+  private flushAgain = false;
   private last: Snapshot | null = null;
   private sampling: Promise<Snapshot> | null = null;
   private busy = 0;
@@ -224,37 +225,70 @@ export class SensorNode {
     }
   }
 
-  /** The next reading at the next multiple of the teleperiod (readings line up with the clock, whatever the restarts). */
+  /**
+   * The next reading at the next multiple of the teleperiod (readings line
+   * up with the clock, whatever the restarts). A timer may fire a moment
+   * early (Node's can, by a millisecond): then it waits out the rest, or
+   * the reading would carry the second before and come again.
+   */
   private scheduleNext(): void {
     const gen = ++this.schedule;
     const now = this.io.now();
     const p = this.teleperiodMs;
     const at = (Math.floor(now / p) + 1) * p;
-    this.io.timer(at - now, () => {
-      if (gen === this.schedule) this.tick();
-    });
+    const fire = (): void => {
+      if (gen !== this.schedule) return;
+      const early = at - this.io.now();
+      if (early > 0) this.io.timer(early, fire);
+      else this.tick();
+    };
+    this.io.timer(at - now, fire);
   }
 
-  /** Publish what the buffer holds, oldest first, a window at a time; each leaves the buffer once the broker has it. */
+  /**
+   * Publish what the buffer holds, oldest first, up to WINDOW in flight: as
+   * each acknowledgement comes the next reading goes (a sliding window: its
+   * PUBLISH also carries the TCP ACK the broker's Nagle waits for, where a
+   * batch would stall ~40 ms on a delayed ACK). Acknowledged readings leave
+   * the buffer a batch at a time (one header write for many).
+   */
   private async flush(): Promise<void> {
     const { mqtt, buffer } = this.io;
-    if (!mqtt || !buffer || this.flushing || !this.connected) return;
+    if (!mqtt || !buffer || !this.connected) return;
+    if (this.flushing) {
+      this.flushAgain = true; // a new connection (or reading) while this one drains: go on after it
+      return;
+    }
     this.flushing = true;
+    this.flushAgain = false;
+    const inFlight: Promise<boolean>[] = [];
+    let sent = 0; // readings from the head published and not yet dropped
+    let acked = 0;
     try {
       for (;;) {
-        const lines = buffer.peek(WINDOW);
-        if (!lines.length || !this.connected) break;
-        const sent = await Promise.all(lines.map((l) => mqtt.publish(this.topics.sensor, l, false).then(() => true, () => false)));
-        // the acknowledged ones leave; from the first that was not, all go again after the next connect
-        const acked = sent.indexOf(false) < 0 ? sent.length : sent.indexOf(false);
-        if (acked) buffer.drop(acked);
-        if (acked < sent.length) break;
+        if (this.connected && inFlight.length < WINDOW) {
+          for (const line of buffer.peek(sent + WINDOW - inFlight.length).slice(sent)) {
+            inFlight.push(mqtt.publish(this.topics.sensor, line, false).then(() => true, () => false));
+            sent++;
+          }
+        }
+        if (!inFlight.length) break;
+        // the connection went: from the first not acknowledged, all go again after the next connect
+        if (!(await inFlight.shift())) break;
+        acked++;
+        if (acked >= WINDOW || !inFlight.length) {
+          sent -= acked;
+          const n = acked;
+          acked = 0;
+          buffer.drop(n);
+        }
       }
+      if (acked) buffer.drop(acked);
     } catch (e) {
       this.io.log('mqtt: the buffer: ' + (e instanceof Error ? e.message : String(e)));
-    } finally {
-      this.flushing = false;
     }
+    this.flushing = false;
+    if (this.flushAgain) this.flush();
   }
 
   // ---- the broker -------------------------------------------------------------

@@ -39,7 +39,9 @@ export async function startBroker(extraConfig = ''): Promise<Broker> {
   const dir = tempDir('magni-mosquitto-');
   const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${dir}/`, 'log_type error', extraConfig, ''].join('\n'));
+  // run as root, Mosquitto would become the user mosquitto, who may not write its state into our temporary directory
+  const user = process.getuid && process.getuid() === 0 ? 'user root' : '';
+  writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${dir}/`, user, 'log_type error', extraConfig, ''].join('\n'));
   let proc: ChildProcess | null = null;
   let log = '';
   const b: Broker = {
@@ -65,6 +67,9 @@ export async function startBroker(extraConfig = ''): Promise<Broker> {
         p.kill('SIGTERM');
       });
       brokers.delete(p);
+      // it saves its state when it stops: what a test of its restart relies on
+      const errors = log.split('\n').filter((l) => /Error/.test(l));
+      if (errors.length) throw new Error('mosquitto: ' + errors.join('\n'));
     },
   };
   await b.start();
@@ -75,6 +80,8 @@ export interface Message {
   topic: string;
   payload: string;
   retain: boolean;
+  /** The broker sent it again (it had no acknowledgement from this subscriber). */
+  dup?: boolean;
   at: number;
 }
 
@@ -86,7 +93,7 @@ export class Listener {
   static async open(url: string, filters: string[], opts: { clientId?: string; clean?: boolean } = {}): Promise<Listener> {
     const client = mqtt.connect(url, { clientId: opts.clientId, clean: opts.clean ?? true, reconnectPeriod: 200, connectTimeout: 5000 });
     const l = new Listener(client);
-    client.on('message', (topic, payload, packet) => l.messages.push({ topic, payload: payload.toString(), retain: packet.retain, at: Date.now() }));
+    client.on('message', (topic, payload, packet) => l.messages.push({ topic, payload: payload.toString(), retain: packet.retain, dup: packet.dup, at: Date.now() }));
     client.on('error', () => {});
     await new Promise<void>((resolve, reject) => {
       client.once('connect', () => client.subscribe(filters, { qos: 1 }, (e) => (e ? reject(e) : resolve())));

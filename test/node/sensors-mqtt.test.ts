@@ -195,7 +195,8 @@ test('the broker stopped for 30 s and each node restarted meanwhile (Node, Bun, 
     const got = l.on(`tele/${n.topic}/SENSOR`);
     const t = times(got);
     const at = t.map((x) => Date.parse(x));
-    for (let k = 1; k < at.length; k++) assert.ok(at[k] > at[k - 1], `${n.name}: in order, none twice: ${t[k - 1]} then ${t[k]}`);
+    const story = () => `broker down at ${new Date(down).toISOString()}; heard:\n` + got.map((m) => `${JSON.parse(m.payload).Time} at ${new Date(m.at).toISOString()}${m.dup ? ' dup' : ''}`).join('\n');
+    for (let k = 1; k < at.length; k++) assert.ok(at[k] > at[k - 1], `${n.name}: in order, none twice: ${t[k - 1]} then ${t[k]}; ${story()}`);
     for (const line of waiting[i]) assert.ok(got.some((x) => x.payload === line), `${n.name}: the buffered reading ${line} arrived as it was taken`);
     const during = at.filter((x) => x > down && x < down + 30_000);
     assert.ok(waiting[i].length >= 20, `${n.name}: ${waiting[i].length} readings waited`);
