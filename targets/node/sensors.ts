@@ -137,6 +137,10 @@ export function attachSensors(node: MagniNode, o: SensorOptions, log: (line: str
  * and file as the node's.
  */
 export async function boardSensorMain(o: CliOptions): Promise<number> {
+  if (o.web !== null) {
+    err('run: the web node does not run on the board: --board --mqtt runs the sensor node alone (drop -w, or --board)');
+    return 2;
+  }
   const { Board } = await import('../quickjs/board.ts');
   const stateFiles = o.stateFiles.length ? o.stateFiles : ['jml.state'];
   const stateFile = stateFiles[stateFiles.length - 1];

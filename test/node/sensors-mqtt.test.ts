@@ -7,7 +7,7 @@
 // after, in order, with its original time, none twice.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Listener, retained, startBroker, type Broker, type Message } from './mosquitto.ts';
@@ -33,8 +33,8 @@ class SensorProcess {
   }
 
   /** Start it in dir and wait until it says it runs. */
-  static async start(engine: string[], dir: string, topic: string, extra: string[] = []): Promise<SensorProcess> {
-    const args = [...engine, '--mqtt', broker.url, '--mqtt-topic', topic, '--teleperiod-ms', '1000', '--mqtt-backoff-max', '2', '--simulate', '--sys-root', PI, ...extra];
+  static async start(engine: string[], dir: string, topic: string, extra: string[] = [], url = broker.url): Promise<SensorProcess> {
+    const args = [...engine, '--mqtt', url, '--mqtt-topic', topic, '--teleperiod-ms', '1000', '--mqtt-backoff-max', '2', '--simulate', '--sys-root', PI, ...extra];
     const p = new SensorProcess(spawn(RUN, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] }));
     const deadline = Date.now() + 60_000;
     let done = false;
@@ -163,6 +163,41 @@ for (const [name, engine] of ENGINES) {
     await p.kill('SIGTERM');
   });
 }
+
+test('node: a broker with TLS (mqtts://, --mqtt-ca) and a password (--mqtt-user, --mqtt-password-file); a wrong password, an unknown CA: refused, and said so', async () => {
+  const dir = tempDir('magni-tls-');
+  const ssl = (...args: string[]) => assert.is(spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' }).status, 0, 'openssl ' + args.join(' '));
+  ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=Magni test CA');
+  ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
+  writeFileSync(join(dir, 'ext'), 'subjectAltName=IP:127.0.0.1\n');
+  ssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'ext');
+  assert.is(spawnSync('mosquitto_passwd', ['-c', '-b', join(dir, 'passwords'), 'magni', 's3cret']).status, 0);
+  writeFileSync(join(dir, 'good'), 's3cret\n');
+  writeFileSync(join(dir, 'bad'), 'guess\n');
+  const secure = await startBroker({
+    scheme: 'mqtts', anonymous: false,
+    extra: [`cafile ${dir}/ca.crt`, `certfile ${dir}/server.crt`, `keyfile ${dir}/server.key`, `password_file ${dir}/passwords`],
+  });
+  try {
+    const topic = newTopic('tls');
+    const creds = ['--mqtt-user', 'magni', '--mqtt-ca', join(dir, 'ca.crt')];
+    const l = await Listener.open(secure.url, [`tele/${topic}/#`], { ca: readFileSync(join(dir, 'ca.crt')), username: 'magni', password: 's3cret' });
+    const good = await SensorProcess.start([], tempDir('magni-mqtt-'), topic, [...creds, '--mqtt-password-file', join(dir, 'good')], secure.url);
+    await l.until('Online and a reading over TLS', (m) => m.some((x) => x.payload === 'Online') && m.some((x) => x.topic.endsWith('/SENSOR')));
+    await l.close();
+    await good.kill('SIGTERM');
+    const bad = await SensorProcess.start([], tempDir('magni-mqtt-'), newTopic('tls'), [...creds, '--mqtt-password-file', join(dir, 'bad')], secure.url);
+    const untrusted = await SensorProcess.start([], tempDir('magni-mqtt-'), newTopic('tls'), ['--mqtt-user', 'magni', '--mqtt-password-file', join(dir, 'good')], secure.url);
+    for (let i = 0; i < 100 && !(/cannot connect/.test(bad.stderr) && /cannot connect/.test(untrusted.stderr)); i++) await sleep(50);
+    assert.match(bad.stderr, /mqtt: cannot connect to mqtts:\/\/127\.0\.0\.1:\d+: .*(Not authorized|Bad User Name or Password).*; next attempt in \d/);
+    assert.match(untrusted.stderr, /mqtt: cannot connect to mqtts:\/\/127\.0\.0\.1:\d+: .*(self[- ]signed|unable to verify|certificate)/i);
+    assert.not.match(bad.stderr + untrusted.stderr, /s3cret|guess/, 'no password in the log');
+    await bad.kill('SIGTERM');
+    await untrusted.kill('SIGTERM');
+  } finally {
+    await secure.stop();
+  }
+});
 
 test('the broker stopped for 30 s and each node restarted meanwhile (Node, Bun, the board): every reading of that time arrives after, in order, with its original time, none twice', async () => {
   const nodes = ENGINES.map(([name, engine]) => ({ name, engine, topic: newTopic(name), dir: tempDir('magni-outage-') }));
