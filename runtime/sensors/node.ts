@@ -1,6 +1,6 @@
 // The sensor node: readings every teleperiod to tele/NAME/SENSOR through the
-// reading buffer (so they go out in order, each once, even after an outage
-// and a restart), the LWT, commands on cmnd/NAME/#, Home Assistant
+// reading buffer (so they go out in order, with their own times, after an
+// outage and a restart), the LWT, commands on cmnd/NAME/#, Home Assistant
 // discovery, and the JML builtins that reach the sensors and the broker.
 // Pure: the world comes in as SensorIO; the same code runs on Node, on Bun
 // and on the board.
@@ -375,12 +375,12 @@ export class SensorNode {
       if (payload.trim().toLowerCase() === 'online') this.announce();
     } else if (topic.startsWith(this.topics.cmnd) && topic.indexOf('/', this.topics.cmnd.length) < 0) {
       const cmd = topic.slice(this.topics.cmnd.length);
-      this.whenFree(() => this.command(cmd, payload)).then((answer) => answer && this.send(this.topics.result, answer, false));
+      this.inTurn(() => this.command(cmd, payload)).then((answer) => answer && this.send(this.topics.result, answer, false));
       return;
     }
     for (const f of this.subscriptions) {
       if (!topicMatches(f, topic)) continue;
-      if (this.node.interp.macros.has('on-mqtt')) this.whenFree(() => this.run('[on-mqtt ' + word(topic) + ' ' + quote(payload) + ']').then(() => ''));
+      if (this.node.interp.macros.has('on-mqtt')) this.inTurn(() => this.run('[on-mqtt ' + word(topic) + ' ' + quote(payload) + ']').then(() => ''));
       break;
     }
   }
@@ -390,7 +390,7 @@ export class SensorNode {
    * does: Power ON then Power TOGGLE means OFF). At most MQTT_LIMITS.BUSY
    * wait; past that a message is dropped and counted.
    */
-  private whenFree(work: () => Promise<string>): Promise<string> {
+  private inTurn(work: () => Promise<string>): Promise<string> {
     if (this.busy >= MQTT_LIMITS.BUSY) {
       if (this.dropped++ % 100 === 0) this.io.log(`mqtt: busy: ${this.dropped} message(s) dropped so far`);
       return Promise.resolve('');
