@@ -24,6 +24,8 @@ export const BUNDLES = {
   // the web node's router and pages, for a node that serves the web (with the core it uses)
   'dist/web.js': { ...neutral, entryPoints: ['runtime/web/index.ts'], format: 'esm' },
   'dist/board.js': { ...neutral, entryPoints: ['targets/quickjs/entry.ts'], format: 'iife' },
+  // the sensor node for a board with sensors, loaded after board.js (its heap is not the core's)
+  'dist/board-sensors.js': { ...neutral, entryPoints: ['targets/quickjs/sensors-entry.ts'], format: 'iife' },
   // Split: what only some commands need (the web server, the QuickJS board) is
   // a chunk of its own, loaded when asked for, so a plain line starts fast.
   'dist/cli.mjs': {

@@ -10,6 +10,8 @@
 // synchronous forms still works: its lines then finish at once.
 import type { Host } from '../runtime/host.ts';
 import type { FileLine } from '../runtime/host.ts';
+import type { MqttEvents, SensorIO } from '../runtime/sensors/io.ts';
+import type { SensorInfo } from '../runtime/sensors/model.ts';
 import { linesOfText, textAt } from '../runtime/lines.ts';
 import { utf8Length } from '../jml/utf8.ts';
 import { toHex } from '../jml/xxtea.ts';
@@ -58,6 +60,38 @@ export interface QuickJSHostABI {
   sign?(hex: string): string;
   /** Whether sigHex is pubHex's signature of dataHex (type: ed25519 or secp256k1). */
   verify?(type: string, pubHex: string, dataHex: string, sigHex: string): boolean;
+
+  // ---- the sensor node (dist/board-sensors.js) --------------------------------
+  // Sensors, outputs, a timer, the broker and the reading buffer. The broker's
+  // address, credentials and TLS are the firmware's settings: the script only
+  // names its will. The firmware reports the broker's events by calling
+  // `magni.mqttEvent(kind, topic, payload)`: kind 'connected', 'disconnected'
+  // (payload: why) or 'message' (a message on a subscribed topic).
+
+  /** The sensors, as JSON: [{"name","device","quantity","kind","unit","id"?}] (kind: temperature, humidity, switch, output). */
+  sensorList?(): string;
+  /** Asynchronous. Read a sensor: settle(id, '', VALUE as decimal text), or settle(id, why, '') when there is no valid reading. */
+  sensorReadStart?(name: string, id: number): void;
+  /** Asynchronous. Drive an output to value (0 or 1): settle(id, '', '') when done. */
+  sensorWriteStart?(name: string, value: number, id: number): void;
+  /** Asynchronous. settle(id, '', '') after ms milliseconds. */
+  timerStart?(ms: number, id: number): void;
+  /** Connect to the broker (and reconnect, with backoff 1 s to 60 s, until mqttStopStart) with this will, QoS 1, retained. */
+  mqttConnect?(willTopic: string, willPayload: string): void;
+  /** Asynchronous. Publish with QoS 1: settle(id, '', '') on PUBACK; settle(id, why, '') when not connected or the connection is lost first. retain: 0 or 1. */
+  mqttPublishStart?(topic: string, payload: string, retain: number, id: number): void;
+  /** Subscribe (QoS 1) to a filter on the current connection; the script subscribes again after each 'connected'. */
+  mqttSubscribe?(filter: string): void;
+  mqttUnsubscribe?(filter: string): void;
+  /** Asynchronous. Publish last (retained) if connected, disconnect cleanly (no will), stay disconnected: settle(id, '', ''). */
+  mqttStopStart?(topic: string, payload: string, id: number): void;
+  /** The reading buffer, kept where a restart finds it (flash), bounded (drop the oldest when full): append one line. */
+  bufferPush?(line: string): void;
+  /** The first n lines, oldest first, joined by \n ('' when empty); nothing is removed. */
+  bufferPeek?(n: number): string;
+  /** Remove the first n lines (the broker has them). */
+  bufferDrop?(n: number): void;
+  bufferCount?(): number;
 }
 
 /** The longest line a state file may hold (a page of 1 MiB, escaped, with its header). */
@@ -71,9 +105,14 @@ function hexToBytes(hex: string, n: number, what = 'randomHex(' + n + ')'): Uint
   return b;
 }
 
-/** Requests started on the firmware and not yet settled, by id. */
-const waiting = new Map<number, { resolve(v: string): void; reject(e: Error): void }>();
-let lastId = 0;
+/**
+ * Requests started on the firmware and not yet settled, by id: kept on
+ * globalThis, so that every bundle the board loads (the core, the sensor
+ * node) shares them and the one magni.settle.
+ */
+const shared = globalThis as { __magni_requests?: { waiting: Map<number, { resolve(v: string): void; reject(e: Error): void }>; lastId: number } };
+const requests = (shared.__magni_requests ||= { waiting: new Map(), lastId: 0 });
+const waiting = requests.waiting;
 
 /** The firmware's answer to a request it was asked to start: error '' (or null) for success. */
 export function settle(id: number, error: string | null, value: string): void {
@@ -86,7 +125,7 @@ export function settle(id: number, error: string | null, value: string): void {
 
 /** Start a request on the firmware: a promise that magni.settle(id, ...) ends. */
 function request(start: (id: number) => void): Promise<string> {
-  const id = ++lastId;
+  const id = ++requests.lastId;
   return new Promise<string>((resolve, reject) => {
     waiting.set(id, { resolve, reject });
     try {
@@ -156,4 +195,62 @@ export function hostFromGlobals(): Host {
   if (h.wgetStart) host.wget = (url, l) => request((id) => h.wgetStart!(url, l.timeoutMs, l.maxBytes, id));
   else if (h.wget) host.wget = (url, l) => h.wget!(url, l.timeoutMs, l.maxBytes);
   return host;
+}
+
+// ---- the sensor node ---------------------------------------------------------
+
+let mqttEvents: MqttEvents | null = null;
+
+/** What the firmware calls with the broker's events (magni.mqttEvent). */
+export function mqttEvent(kind: string, topic: string, payload: string): void {
+  if (!mqttEvents) return;
+  if (kind === 'connected') mqttEvents.connected();
+  else if (kind === 'disconnected') mqttEvents.disconnected(String(payload));
+  else if (kind === 'message') mqttEvents.message(String(topic), String(payload));
+}
+
+/** The sensor node's world from the firmware's host functions: sensors and a timer; the broker and the buffer when it has them. */
+export function sensorIOFromGlobals(): SensorIO {
+  const h = (globalThis as { __magni_host?: QuickJSHostABI }).__magni_host;
+  if (!h || !h.sensorList || !h.sensorReadStart || !h.timerStart) throw new Error('the firmware has no sensor host functions (sensorList, sensorReadStart, timerStart)');
+  const info = JSON.parse(h.sensorList()) as SensorInfo[];
+  const io: SensorIO = {
+    now: () => h.now(),
+    log: (line) => h.log(line),
+    timer: (ms, fn) => void request((id) => h.timerStart!(Math.max(0, Math.round(ms)), id)).then(fn, () => {}),
+    sensors: {
+      list: () => info.slice(),
+      read: (name) =>
+        request((id) => h.sensorReadStart!(name, id)).then((v) => {
+          const n = Number(v);
+          if (v === '' || !isFinite(n)) throw new Error(`${name}: the firmware gave ${JSON.stringify(v)}, not a number`);
+          return n;
+        }),
+      write: (name, value) => (h.sensorWriteStart ? request((id) => h.sensorWriteStart!(name, value, id)).then(() => {}) : Promise.reject(new Error(`${name} is not an output`))),
+    },
+  };
+  if (h.mqttConnect && h.mqttPublishStart && h.mqttStopStart) {
+    io.mqtt = {
+      start(will, events) {
+        mqttEvents = events;
+        h.mqttConnect!(will.topic, will.payload);
+      },
+      publish: (topic, payload, retain) => request((id) => h.mqttPublishStart!(topic, payload, retain ? 1 : 0, id)).then(() => {}),
+      subscribe: (filters) => filters.forEach((f) => h.mqttSubscribe && h.mqttSubscribe(f)),
+      unsubscribe: (filters) => filters.forEach((f) => h.mqttUnsubscribe && h.mqttUnsubscribe(f)),
+      stop: (last) => request((id) => h.mqttStopStart!(last.topic, last.payload, id)).then(() => {}),
+    };
+  }
+  if (h.bufferPush && h.bufferPeek && h.bufferDrop && h.bufferCount) {
+    io.buffer = {
+      push: (line) => h.bufferPush!(line),
+      peek: (n) => {
+        const text = h.bufferPeek!(n);
+        return text ? text.split('\n') : [];
+      },
+      drop: (n) => h.bufferDrop!(n),
+      count: () => h.bufferCount!(),
+    };
+  }
+  return io;
 }

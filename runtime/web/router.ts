@@ -21,6 +21,8 @@ import { readVersion, versions } from './history.ts';
 import { RateLimit } from '../limits.ts';
 import { openUpgrade } from './upgrade.ts';
 import type { Messenger } from '../messages/messenger.ts';
+import type { SensorNode } from '../sensors/node.ts';
+import { REFRESH_S, sensorsBody } from './sensors.ts';
 
 export const MAX_BODY = 1 << 20;
 /** A visitor's body: a form, a login, a public page of 64 KiB percent-encoded. Bigger ones are refused before they are read. */
@@ -50,6 +52,8 @@ export interface WebOptions {
   publicSavesPerMinute?: number;
   /** The node's messaging: /id, /peers and /msg for other nodes, /messages for the owner. */
   messenger?: Messenger;
+  /** A sensor node's readings and outputs: GET /sensors (JSON or a page), POST /sensors switches an output (owner). */
+  sensors?: SensorNode;
 }
 
 /** Who is asking: the owner (a live session from this site) or a visitor, and what their evaluations may do. */
@@ -216,6 +220,10 @@ export class WebNode {
       case 'messages':
         allow(GET, n === 1);
         return this.messages(v);
+      case 'sensors':
+      case 'sensors.json':
+        allow(top === 'sensors' ? BOTH : GET, n === 1);
+        return this.sensors(v, req, top === 'sensors.json', m === 'POST' ? post() : null);
       case 'favicon.ico': // pages carry their icon inline; a browser that asks anyway gets nothing
         return { status: 204, headers: {}, body: '' };
     }
@@ -281,6 +289,30 @@ export class WebNode {
     return this.page(v, 200, 'Edit ' + id, preview +
       form('/edit/' + id, field('Text', 'text', src, true), may ? [['preview', 'Preview'], ['save', 'Save']] : [['preview', 'Preview']]) +
       (may ? '' : `<p>Saving needs the owner: ${link('/login', 'log in')}.</p>`));
+  }
+
+  /**
+   * GET /sensors: the readings as tele/NAME/SENSOR's JSON, or a page when a
+   * browser asks (Accept: text/html); /sensors.json is always JSON. POST
+   * switches an output (the owner only: output=NAME, value=ON|OFF).
+   */
+  private async sensors(v: Visit, req: HttpRequest, json: boolean, post: Map<string, string> | null): Promise<HttpResponse> {
+    const s = this.opts.sensors;
+    if (!s) throw new HttpError(404, 'this node reads no sensors (start it with --sensors, --simulate or --mqtt)');
+    if (post) {
+      if (!v.owner) throw new HttpError(403, 'only the owner can switch outputs');
+      const value = post.get('value');
+      if (value !== 'ON' && value !== 'OFF') throw bad('value is ON or OFF');
+      try {
+        await s.setOutput(post.get('output') || '', value === 'ON' ? 1 : 0);
+      } catch (e) {
+        throw bad((e as Error).message);
+      }
+      return redirect('/sensors');
+    }
+    const html = !json && !v.plain && /text\/html/i.test(req.headers.accept || '');
+    if (!html) return { status: 200, headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' }, body: (await s.payload()) + '\n' };
+    return this.page(v, 200, 'Sensors', sensorsBody(s.list(), await s.current(), v.owner), { Refresh: String(REFRESH_S) });
   }
 
   /** A public wiki has room for visitors, not for a flood: page size, saves per minute, bytes in all. */

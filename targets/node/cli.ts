@@ -9,6 +9,7 @@ import { Messenger } from '../../runtime/messages/index.ts';
 import { nodeHost } from './host.ts';
 import { stdinLines } from './lines.ts';
 import { lockStateFile } from './lock.ts';
+import { defaultSensorOptions, SENSOR_USAGE, sensorOption, type SensorOptions } from './sensor-options.ts';
 
 export const USAGE = `usage: run [options] [STATE_FILE...]
 
@@ -39,6 +40,9 @@ commands:
   run upgrade [STATE_FILE...]   seal the program on stdin for POST /upgrade with the node's key
   run servers start N [--port P] | list | stop [ID|PORT|all]
                                 a group of N nodes on this machine (./servers/), one process each
+  run sensors [options]         print the sensors' readings once (JSON)
+
+${SENSOR_USAGE}
 
 exit status: 0, or 1 if any line had an error, 2 for bad usage.`;
 
@@ -59,10 +63,12 @@ export interface CliOptions {
   command?: string;
   keyType?: KeyType;
   bootstrap?: string;
+  /** The sensor node's options (sensor-options.ts). */
+  sensors: SensorOptions;
 }
 
 export function parseArgs(argv: string[]): CliOptions {
-  const o: CliOptions = { trace: false, quiet: false, verbose: false, help: false, bun: false, board: false, web: null, listen: '127.0.0.1', publicWiki: false, stateFiles: [] };
+  const o: CliOptions = { trace: false, quiet: false, verbose: false, help: false, bun: false, board: false, web: null, listen: '127.0.0.1', publicWiki: false, stateFiles: [], sensors: defaultSensorOptions() };
   const count = (flag: string, v: string | undefined): number => {
     if (v === undefined || !/^\d+$/.test(v) || +v < 1) throw new Error(flag + ' needs a positive whole number');
     return +v;
@@ -73,6 +79,7 @@ export function parseArgs(argv: string[]): CliOptions {
     if (!/^\d+$/.test(v) || +v < 1 || +v > 65535) throw new Error(`-w takes a port from 1 to 65535, not ${v} (a state file goes after it: -w 1111 ${v})`);
     return +v;
   };
+  let last: number;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '-t') o.trace = true;
@@ -99,13 +106,14 @@ export function parseArgs(argv: string[]): CliOptions {
       if (!/^[0-9a-fA-F.:]+$|^localhost$/.test(o.listen)) throw new Error('--listen needs an address, such as 127.0.0.1, 0.0.0.0 or ::');
     }
     else if (/^-[tqvh]{2,}$/.test(a)) argv.splice(i + 1, 0, ...a.slice(1).split('').map((c) => '-' + c));
+    else if (a.startsWith('--') && (last = sensorOption(argv, i, o.sensors)) >= 0) i = last;
     else if (a.startsWith('-')) throw new Error('unknown option ' + a);
     else if (a === 'servers' && o.stateFiles.length === 0 && !o.command) {
       o.command = a; // the rest are its own words
       o.stateFiles = argv.slice(i + 1);
       if (o.bun) o.stateFiles.push('--bun');
       break;
-    } else if ((a === 'key' || a === 'upgrade' || a === 'id') && o.stateFiles.length === 0 && !o.command) o.command = a;
+    } else if ((a === 'key' || a === 'upgrade' || a === 'id' || a === 'sensors') && o.stateFiles.length === 0 && !o.command) o.command = a;
     else o.stateFiles.push(a);
   }
   return o;
@@ -232,6 +240,7 @@ async function engine(o: CliOptions, log: (line: string) => void): Promise<Engin
   const stateFile = stateFilesOf(o).at(-1) as string;
   const node = new MagniNode(nodeHost(log, { keyFile: identityFile(stateFile), keyType: o.keyType }), opts);
   node.load();
+  if (o.sensors.wanted) (await import('./sensors.ts')).attachSensors(node, o.sensors, log);
   const messenger = new Messenger(node, { readOnly: lock.held ? undefined : `${stateFile} is in use by another Magni process (pid ${lock.holder}): use its /run page` });
   return {
     evalLine: (line, trace) => node.evalLine(line, { trace }),
@@ -288,7 +297,9 @@ export async function main(argv: string[]): Promise<number> {
     const { serversMain } = await import('./servers.ts');
     return serversMain(o.stateFiles, await fromRoot('run'));
   }
-  if (o.web !== null || o.command) {
+  if (o.command === 'sensors') return (await import('./sensors.ts')).sensorsCommand(o);
+  if (o.board && o.sensors.mqtt) return (await import('./sensors.ts')).boardSensorMain(o);
+  if (o.web !== null || o.command || o.sensors.mqtt) {
     const { webMain } = await import('./web.ts');
     return webMain(o);
   }

@@ -367,9 +367,20 @@ export async function webMain(o: CliOptions): Promise<number> {
     err('run: ' + (e as Error).message);
     return 1;
   }
+  // The sensor node (sensor options, --mqtt): its readings, broker and builtins, beside the web server or alone.
+  let sensors: import('../../runtime/sensors/index.ts').SensorNode | undefined;
+  if (o.sensors.wanted) {
+    try {
+      sensors = (await import('./sensors.ts')).startSensorNode(node, o.sensors, err);
+    } catch (e) {
+      err('run: ' + (e as Error).message);
+      return 1;
+    }
+  }
+  if (o.web === null) return untilStopped(() => (messenger.stop(), sensors ? sensors.stop() : Promise.resolve()));
   const port = o.web ?? 1111;
   // The session cookie is named per port: a browser sends one host's cookies to all its ports.
-  const web = new WebNode(node, { key, keyFile, cookie: 'magni_' + port, publicWiki: o.publicWiki, maxSteps: o.maxSteps, maxTime: o.maxTime, messenger });
+  const web = new WebNode(node, { key, keyFile, cookie: 'magni_' + port, publicWiki: o.publicWiki, maxSteps: o.maxSteps, maxTime: o.maxTime, messenger, sensors });
   const hostname = o.listen;
   const serveOpts: ServeOptions = {
     port,
@@ -404,20 +415,25 @@ export async function webMain(o: CliOptions): Promise<number> {
   if (o.bootstrap) bootstrap(messenger, o.bootstrap);
   if (!/^(127\.|::1$|localhost$)/.test(hostname))
     err(`run: warning: serving on ${hostname}, beyond this machine: whoever holds the key in ${keyFile} is the owner; keep it secret`);
+  return untilStopped(() => Promise.all([server.stop(), sensors && sensors.stop()]).then(() => {}));
+}
+
+/** Run until SIGINT or SIGTERM, then stop (the sensor node says Offline, the server drains) and exit 0. */
+export function untilStopped(stop: () => Promise<void>): Promise<number> {
   return new Promise<number>((resolve) => {
     let stopping = false;
-    const stop = () => {
+    const onSignal = () => {
       if (stopping) return;
       stopping = true;
       messenger.stop();
-      server.stop().then(() => {
+      stop().then(() => {
         resolve(0);
         // Nothing should be left to wait for; if something is, do not hang on it.
         setTimeout(() => process.exit(0), 500).unref();
       });
     };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
   });
 }
 

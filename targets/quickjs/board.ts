@@ -16,6 +16,8 @@ import { readOrCreateNodeKey, sha256, verify } from '../node/node-key.ts';
 import type { KeyType, NodeKey } from '../../runtime/host.ts';
 import { setStripInfo, type StripLevel } from './strip.ts';
 import type { LineResult } from '../../runtime/index.ts';
+import type { MqttLink, ReadingBuffer } from '../../runtime/sensors/io.ts';
+import type { SensorSource } from '../../runtime/sensors/model.ts';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -55,7 +57,19 @@ export interface VmOptions {
    * is a device's; 'none' keeps line numbers in stack traces.
    */
   strip?: StripLevel;
+  /** The sensor host functions (a sensor node on the board): its sensors, broker and buffer. */
+  sensors?: BoardSensors;
 }
+
+/** What the virtual board's sensor host functions are backed by: the same sources, mqtt.js link and buffer file as the node's. */
+export interface BoardSensors {
+  source: SensorSource;
+  mqtt?: MqttLink;
+  buffer?: ReadingBuffer;
+}
+
+/** How the board reports a broker event: magni.mqttEvent(kind, topic, payload) inside the VM. */
+export type MqttEventSink = (kind: 'connected' | 'disconnected' | 'message', topic: string, payload: string) => void;
 
 const DEFAULTS = { memoryLimit: 64 * MiB, maxStackSize: 256 * KiB, timeoutMs: 10_000, sampleEvery: 1, strip: 'debug' as StripLevel };
 /** Replaying the state files may take longer than one line: each line is bounded by its own time budget. */
@@ -68,7 +82,7 @@ export class BoardError extends Error {}
 export type Settle = (id: number, error: string, value: string) => void;
 
 /** The firmware's host functions, backed by the machine running the board. */
-export function nodeHostABI(opts: Pick<VmOptions, 'log' | 'write' | 'keyFile' | 'keyType'> = {}, settle?: Settle): QuickJSHostABI {
+export function nodeHostABI(opts: Pick<VmOptions, 'log' | 'write' | 'keyFile' | 'keyType' | 'sensors'> = {}, settle?: Settle, event?: MqttEventSink): QuickJSHostABI {
   // The same files, clock, randomness and fetch as the run command's Host.
   const host = nodeHost(opts.log ?? ((line) => void process.stderr.write(line + '\n')));
   const abi: QuickJSHostABI = {
@@ -123,6 +137,39 @@ export function nodeHostABI(opts: Pick<VmOptions, 'log' | 'write' | 'keyFile' | 
     // a firmware's event loop: start the request, answer when it ends
     abi.wgetStart = (url, timeoutMs, maxBytes, id) =>
       void wget(url, { timeoutMs, maxBytes }).then((body) => settle(id, '', body), (e: Error) => settle(id, e.message || 'failed', ''));
+    if (opts.sensors && event) Object.assign(abi, sensorHostABI(opts.sensors, settle, event));
+  }
+  return abi;
+}
+
+/** The sensor host functions of the virtual board (documented in firmware-shims/quickjs-host.ts). */
+function sensorHostABI(s: BoardSensors, settle: Settle, event: MqttEventSink): Partial<QuickJSHostABI> {
+  const answer = (id: number, p: Promise<unknown>) =>
+    void p.then((v) => settle(id, '', v === undefined ? '' : String(v)), (e: Error) => settle(id, e?.message || String(e) || 'failed', ''));
+  const abi: Partial<QuickJSHostABI> = {
+    sensorList: () => JSON.stringify(s.source.list()),
+    sensorReadStart: (name, id) => answer(id, s.source.read(name)),
+    sensorWriteStart: (name, value, id) => answer(id, s.source.write ? s.source.write(name, value) : Promise.reject(new Error(`${name} is not an output`))),
+    timerStart: (ms, id) => void setTimeout(() => settle(id, '', ''), ms),
+  };
+  const { mqtt, buffer } = s;
+  if (mqtt) {
+    abi.mqttConnect = (topic, payload) =>
+      mqtt.start({ topic, payload }, {
+        connected: () => event('connected', '', ''),
+        disconnected: (why) => event('disconnected', '', why),
+        message: (t, p) => event('message', t, p),
+      });
+    abi.mqttPublishStart = (topic, payload, retain, id) => answer(id, mqtt.publish(topic, payload, !!retain));
+    abi.mqttSubscribe = (filter) => mqtt.subscribe([filter]);
+    abi.mqttUnsubscribe = (filter) => mqtt.unsubscribe([filter]);
+    abi.mqttStopStart = (topic, payload, id) => answer(id, mqtt.stop({ topic, payload }));
+  }
+  if (buffer) {
+    abi.bufferPush = (line) => buffer.push(line);
+    abi.bufferPeek = (n) => buffer.peek(n).join('\n');
+    abi.bufferDrop = (n) => buffer.drop(n);
+    abi.bufferCount = () => buffer.count();
   }
   return abi;
 }
@@ -137,6 +184,7 @@ export class QuickJSVm {
   /** Host requests in flight, and who waits for the next one to settle. */
   private inFlight = 0;
   private wakeUp: (() => void)[] = [];
+  private log: (line: string) => void = (line) => void process.stderr.write(line + '\n');
 
   private constructor(
     readonly ctx: QuickJSContext,
@@ -157,6 +205,7 @@ export class QuickJSVm {
     // creating a second context that would inflate every sample.
     const ctx = quickjs.newContext();
     const vm = new QuickJSVm(ctx, o);
+    vm.log = log;
     const rt = ctx.runtime;
     rt.setMaxStackSize(o.maxStackSize);
     setStripInfo(ctx, wasmMemory, o.maxStackSize, o.strip);
@@ -164,7 +213,7 @@ export class QuickJSVm {
       if (o.sampleEvery && ++vm.polls % o.sampleEvery === 0) vm.sample();
       return Date.now() > vm.deadline;
     });
-    vm.registerHost(host ?? nodeHostABI(opts, (id, error, value) => vm.answer(id, error, value)));
+    vm.registerHost(host ?? nodeHostABI(opts, (id, error, value) => vm.answer(id, error, value), (kind, topic, payload) => vm.deliver('magni.mqttEvent', kind, topic, payload)));
     vm.sample();
     return vm;
   }
@@ -173,7 +222,7 @@ export class QuickJSVm {
   answer(id: number, error: string, value: string): void {
     this.inFlight--;
     try {
-      if (!this.crashed) {
+      if (!this.crashed && this.ctx.alive) { // a late answer (a timer) after dispose() finds nobody to tell
         this.call('magni.settle', id, error, value);
         this.runJobs();
       }
@@ -181,6 +230,17 @@ export class QuickJSVm {
       const wake = this.wakeUp;
       this.wakeUp = [];
       for (const w of wake) w();
+    }
+  }
+
+  /** An event from the world (the broker): hand it to the script, then run what it started. A crash of the script is logged, never thrown at the event's source. */
+  deliver(path: string, ...args: string[]): void {
+    if (this.crashed || !this.ctx.alive) return;
+    try {
+      this.call(path, ...args);
+      this.runJobs();
+    } catch (e) {
+      this.log(`board: ${path}: ${(e as Error).message}`);
     }
   }
 
@@ -436,6 +496,34 @@ export class Board {
     }
     this.vm.sample();
     return r;
+  }
+
+  /**
+   * Run the sensor node on the board: dist/board-sensors.js evaluated after
+   * the core, started with config (nodeId, topic, teleperiodMs, discovery,
+   * mqttCaps, version). Needs the board created with `sensors`.
+   */
+  startSensors(config: Record<string, unknown>, bundlePath = fileURLToPath(new URL('../../dist/board-sensors.js', import.meta.url))): void {
+    let code: string;
+    try {
+      code = readFileSync(bundlePath, 'utf8');
+    } catch {
+      throw new Error(`cannot read the sensor bundle ${bundlePath}: run npm run build`);
+    }
+    this.vm.evalScript(code, 'board-sensors.js');
+    this.vm.call('magni.sensors.start', JSON.stringify(config));
+    this.vm.runJobs();
+    this.vm.sample();
+  }
+
+  /** Offline, retained, and a clean disconnect. */
+  async stopSensors(): Promise<void> {
+    await this.vm.callAsync('magni.sensors.stop');
+  }
+
+  /** The sensor node's tele/NAME/SENSOR JSON of a fresh reading. */
+  async sensorPayload(): Promise<string> {
+    return (await this.vm.callAsync('magni.sensors.payload')) as string;
   }
 
   /** QuickJS heap in bytes: right after load, and the largest sample since the board was created. */

@@ -38,4 +38,6 @@ const failed = (e: unknown): LineResult => {
   },
   /** The firmware's answer to a request it started (`__magni_host.*Start(..., id)`): error '' for success. */
   settle,
+  /** The node, for bundles loaded after this one (dist/board-sensors.js). */
+  node: () => node,
 };

@@ -18,7 +18,7 @@ const isHostModule = (p: string) => p.startsWith('node:') || p === 'bun' || p.st
 async function bundleCore() {
   const imports: string[] = [];
   const result = await esbuild.build({
-    entryPoints: [join(ROOT, 'runtime/index.ts'), join(ROOT, 'runtime/web/index.ts')],
+    entryPoints: [join(ROOT, 'runtime/index.ts'), join(ROOT, 'runtime/web/index.ts'), join(ROOT, 'runtime/sensors/index.ts')],
     bundle: true,
     write: false,
     outdir: 'out', // not written: two entries need a directory to name their outputs
@@ -42,9 +42,9 @@ async function bundleCore() {
   return { imports, inputs: Object.keys(result.metafile!.inputs), outputs: Object.keys(result.metafile!.outputs) };
 }
 
-test('the core and the web router bundle for platform neutral without Node or Bun modules', async () => {
+test('the core, the web router and the sensor node bundle for platform neutral without Node or Bun modules', async () => {
   const { imports, outputs } = await bundleCore();
-  assert.is(outputs.length, 2, 'both entries bundled: ' + outputs.join(', '));
+  assert.is(outputs.length, 3, 'every entry bundled: ' + outputs.join(', '));
   assert.equal(imports, [], 'jml/ and runtime/ must reach the world through the Host:\n  ' + imports.join('\n  '));
 });
 
