@@ -415,7 +415,7 @@ export async function webMain(o: CliOptions): Promise<number> {
   if (o.bootstrap) bootstrap(messenger, o.bootstrap);
   if (!/^(127\.|::1$|localhost$)/.test(hostname))
     err(`run: warning: serving on ${hostname}, beyond this machine: whoever holds the key in ${keyFile} is the owner; keep it secret`);
-  return untilStopped(() => Promise.all([server.stop(), sensors && sensors.stop()]).then(() => {}));
+  return untilStopped(() => (messenger.stop(), Promise.all([server.stop(), sensors && sensors.stop()]).then(() => {})));
 }
 
 /** Run until SIGINT or SIGTERM, then stop (the sensor node says Offline, the server drains) and exit 0. */
@@ -425,7 +425,6 @@ export function untilStopped(stop: () => Promise<void>): Promise<number> {
     const onSignal = () => {
       if (stopping) return;
       stopping = true;
-      messenger.stop();
       stop().then(() => {
         resolve(0);
         // Nothing should be left to wait for; if something is, do not hang on it.
