@@ -319,7 +319,7 @@ test('JML: [sensors], [sensor NAME], [gpio-set NAME 1] (outputs), [publish TOPIC
   assert.is(await run('[publish home/x y]', VISITOR), '%(ERROR:not allowed here: publish)');
   broker.cut();
   assert.is(await run('[publish home/x y]'), '%(ERROR:publish: not connected to the broker)');
-  assert.match(node.interp.help(), /host: sensors sensor gpio-set publish subscribe unsubscribe/);
+  assert.match(node.interp.help(), /node: sensors sensor gpio-set publish subscribe unsubscribe/);
 });
 
 test('[subscribe TOPIC] is kept in the state and renewed on connect; on-mqtt gets the topic and the payload, inert', async () => {
