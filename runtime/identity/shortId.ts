@@ -13,7 +13,7 @@
 // (no published pair to check it against). Strict base64 decoders refuse
 // short IDs (the tag bits are not zero): treat them as opaque strings.
 // sha256 comes from the Host (a device has it in hardware or its SDK).
-import { toHex } from '../../jml/xxtea.ts';
+import { fromHex, toHex } from '../../jml/xxtea.ts';
 import { BASE64URL, toBase64url } from './base64url.ts';
 import { peerIdOf } from './peerId.ts';
 import { checkRawKey, type KeyType } from './publicKey.ts';
@@ -36,6 +36,13 @@ function shortIdOfHash(h: Uint8Array): string {
 }
 
 const ringOfHash = (h: Uint8Array): string => toHex(h).toLowerCase();
+
+/** The short ID of the node at a ring position (the same 20 bytes, written the other way). */
+export function shortIdOfRing(ring: string): string {
+  const h = /^[0-9a-f]{40}$/.test(ring) ? fromHex(ring) : null;
+  if (!h) throw new Error('not a ring position: ' + ring.slice(0, 50));
+  return shortIdOfHash(h);
+}
 
 export const shortIdOf = (sha256: Sha256, type: KeyType, raw: Uint8Array): string => shortIdOfHash(keyHash(sha256, type, raw));
 

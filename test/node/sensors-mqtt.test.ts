@@ -11,7 +11,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Listener, retained, startBroker, type Broker, type Message } from './mosquitto.ts';
-import { ROOT, RUN, sleep, tempDir } from './util.ts';
+import { ROOT, RUN, runSync, sleep, tempDir } from './util.ts';
 
 const PI = join(ROOT, 'test/fixtures/sys-pi');
 const ENGINES: [string, string[]][] = [['node', []], ['bun', ['--bun']], ['board', ['--board']]];
@@ -99,11 +99,13 @@ for (const [name, engine] of ENGINES) {
   test(`${name}: discovery config: retained, valid JSON with the required fields, templates that read the real readings`, async () => {
     const topic = newTopic(name);
     const l = await Listener.open(broker.url, [`tele/${topic}/SENSOR`, 'homeassistant/device/+/config']);
-    const p = await SensorProcess.start(engine, tempDir('magni-mqtt-'), topic);
+    const dir = tempDir('magni-mqtt-');
+    const p = await SensorProcess.start(engine, dir, topic);
     await l.until('a reading and the config', (m) => m.some((x) => x.topic.endsWith('/SENSOR')) && m.some((x) => x.payload.includes(`"name":"${topic}"`)));
     const msg = l.messages.find((x) => x.payload.includes(`"name":"${topic}"`))!;
-    assert.match(msg.topic, /^homeassistant\/device\/[0-9a-f]{12}\/config$/);
     const nodeId = msg.topic.split('/')[2];
+    assert.is(msg.topic, `homeassistant/device/${nodeId}/config`);
+    assert.is(nodeId, runSync(dir, ['id']).stdout.split('\n')[0], 'the device is named after the node\'s short ID');
     const kept = await retained(broker.url, msg.topic);
     assert.is(kept!.payload, msg.payload, 'retained');
     const d = JSON.parse(msg.payload);
