@@ -1,0 +1,111 @@
+// The iterative lookup: the asking node drives it. It asks one node after
+// another for a step (`find`); each answer either names the key's owner
+// candidates (the answering node's successors from the key on: the owner is
+// the first that is alive) or nodes closer to the key to ask next. A node
+// that does not answer is skipped for the next candidate, and when a level
+// runs out the lookup backs up to the level before. Every accepted
+// candidate lies strictly between the node that named it and the key, so a
+// lookup always ends, even among inconsistent or lying nodes. The owner
+// found is confirmed by its own predecessor (see confirm()).
+import { between, upTo } from './id.ts';
+import { asFindReply, asStateReply, type ChordRequest, type FindReply, type NodeRef } from './wire.ts';
+
+/** How a lookup ended. */
+export interface LookupResult {
+  /** The key's owner (its live successor), or null when the lookup failed. */
+  owner: NodeRef | null;
+  /** Nodes that answered a find step. */
+  hops: number;
+  /** Nodes that did not answer (dead, lost, not members). */
+  timeouts: number;
+  /** Why it failed. */
+  error?: string;
+}
+
+/** What a lookup needs from the node that drives it. */
+export interface LookupAsker {
+  readonly self: NodeRef;
+  /** Tries before a node counts as dead. */
+  readonly attempts: number;
+  findStep(point: string): FindReply;
+  /** Send a request (tried `attempts` times while no answer comes); reply is null when none came or it was an error. */
+  ask(to: NodeRef, req: ChordRequest, done: (reply: unknown) => void, attempts?: number): void;
+}
+
+/** Most requests one lookup may send. */
+export const MAX_LOOKUP_MESSAGES = 100;
+
+const STATE: ChordRequest = { op: 'state' };
+
+/**
+ * Find the live owner of `point`, starting from `first` (the asker's own
+ * step, or { done: false, nodes: [bootstrap] } for a node that is joining);
+ * `from` is the position of the node that gave `first` (null: no order
+ * check). Unless useSelf, the asker is never a step or an answer (a node
+ * looking for its own place asks the others).
+ */
+export function iterativeLookup(asker: LookupAsker, point: string, first: FindReply, from: string | null, useSelf: boolean, done: (r: LookupResult) => void): void {
+  const levels: { from: string | null; reply: FindReply; i: number }[] = [{ from, reply: first, i: 0 }];
+  const dead: Record<string, 1> = {};
+  const find: ChordRequest = { op: 'find', key: point };
+  let hops = 0;
+  let timeouts = 0;
+  let sent = 0;
+  const finish = (owner: NodeRef | null, error?: string) => done(error ? { owner, hops, timeouts, error } : { owner, hops, timeouts });
+  const failed = (n: NodeRef) => {
+    dead[n.id] = 1;
+    timeouts++;
+    next();
+  };
+  // The owner's predecessor may lie at or after the key (a node that joined
+  // since the answering node last stabilized): walk back while it answers.
+  function confirm(owner: NodeRef, pred: NodeRef | null): void {
+    if (!pred || !(pred.id === point || between(point, pred.id, owner.id)) || dead[pred.id] || sent >= MAX_LOOKUP_MESSAGES) return finish(owner);
+    if (pred.id === asker.self.id) return finish(useSelf ? asker.self : owner);
+    sent++;
+    asker.ask(pred, STATE, (reply) => {
+      const st = asStateReply(reply);
+      if (st) confirm(pred, st.pred);
+      else finish(owner);
+    }, asker.attempts);
+  }
+  function next(): void {
+    for (;;) {
+      const top = levels[levels.length - 1];
+      if (!top) return finish(null, 'no node on the way answered');
+      if (sent >= MAX_LOOKUP_MESSAGES) return finish(null, 'gave up after ' + sent + ' requests');
+      const n = top.reply.nodes[top.i++];
+      if (!n) {
+        levels.pop();
+        continue;
+      }
+      const me = n.id === asker.self.id;
+      if (dead[n.id] || (me && !useSelf)) continue;
+      if (top.reply.done) {
+        // an owner candidate: the key lies between the node that named it and it
+        if (top.from !== null && !upTo(top.from, point, n.id)) continue;
+        if (me) return finish(n);
+        sent++;
+        return asker.ask(n, STATE, (reply) => {
+          const st = asStateReply(reply);
+          if (st) confirm(n, st.pred);
+          else failed(n);
+        }, asker.attempts);
+      }
+      if (top.from !== null && !between(top.from, n.id, point)) continue;
+      if (me) {
+        levels.push({ from: n.id, reply: asker.findStep(point), i: 0 });
+        continue;
+      }
+      sent++;
+      return asker.ask(n, find, (reply) => {
+        const step = asFindReply(reply);
+        if (!step) return failed(n);
+        hops++;
+        levels.push({ from: n.id, reply: step, i: 0 });
+        next();
+      }, asker.attempts);
+    }
+  }
+  next();
+}
