@@ -4,7 +4,7 @@
 // test/chord.test.ts (small rings, invariants after every event) and
 // bench/chord.ts (thousands of nodes). Not part of the core.
 import { prng } from './prng.ts';
-import { ChordNode, ID_BITS, addPowerOfTwo, between, type ChordOptions, type ChordTransport, type NodeRef } from '../runtime/chord/index.ts';
+import { ChordNode, ID_BITS, addPowerOfTwo, between, upTo, type ChordOptions, type ChordTransport, type NodeRef } from '../runtime/chord/index.ts';
 import { idealProblems, ringProblems } from '../runtime/chord/invariants.ts';
 
 export interface SimOptions {
@@ -236,14 +236,21 @@ export class Sim {
     return idealProblems(this.members());
   }
 
-  /** Join a node through a live member, retrying every `retryMs` until it is in. */
+  /** Nodes whose join (sim.join) has not completed yet. */
+  joining = 0;
+
+  /** Join a node through a live member, retrying every `retryMs` until it is in (or crashed). */
   join(node: ChordNode, via: () => NodeRef, retryMs = 500, done?: () => void): void {
-    node.join(via(), (err) => {
-      if (!this.entry(node).alive) return;
-      if (err) return this.at(retryMs, () => this.join(node, via, retryMs, done));
-      this.membershipChanged();
-      done?.();
-    });
+    this.joining++;
+    const attempt = () =>
+      node.join(via(), (err) => {
+        if (!this.entry(node).alive) return void this.joining--;
+        if (err) return this.at(retryMs, attempt);
+        this.joining--;
+        this.membershipChanged();
+        done?.();
+      });
+    attempt();
   }
 
   /** A random live member. */
@@ -253,8 +260,15 @@ export class Sim {
   }
 }
 
-/** The successor list a node would make of [s, ...s's list]: ring order after it, at most r. */
-function adoptable(node: ChordNode, list: NodeRef[]): NodeRef[] {
+/**
+ * The successor list a node could make of [s, ...s's list] (ring order
+ * after it, at most r), or null when it would not take s as successor: s
+ * lies beyond its list (the answer is to a ping: check-predecessor, a
+ * lookup).
+ */
+function adoptable(node: ChordNode, list: NodeRef[]): NodeRef[] | null {
+  const last = node.succs[node.succs.length - 1];
+  if (last && !upTo(node.self.id, list[0].id, last.id)) return null;
   const out: NodeRef[] = [];
   let prev = node.self.id;
   for (const n of list) {

@@ -95,7 +95,10 @@ export function ringProblems(members: MemberView[], appendages = true): string[]
   return problems;
 }
 
-/** Where a quiet ring differs from the ideal: lists are the next r members, predecessors the one before. */
+/** A node as the ideal check names it: its position and its address (a restarted node may have a new one). */
+const name = (n: NodeRef) => n.id.slice(0, 8) + '@' + n.addr;
+
+/** Where a quiet ring differs from the ideal: lists are the next r members, predecessors the one before (positions and addresses). */
 export function idealProblems(members: MemberView[]): string[] {
   const byId = new Map(members.map((m) => [m.self.id, m]));
   const sorted = [...byId.keys()].sort();
@@ -103,11 +106,12 @@ export function idealProblems(members: MemberView[]): string[] {
   const problems: string[] = [];
   sorted.forEach((id, i) => {
     const m = byId.get(id)!;
-    const want = Array.from({ length: Math.min(m.r, n - 1) }, (_, j) => sorted[(i + 1 + j) % n]);
-    const got = m.succs.map((s) => s.id);
-    if (got.join() !== want.join()) problems.push(`${id.slice(0, 8)}: successors ${got.map((g) => g.slice(0, 8)).join(',')}, want ${want.map((w) => w.slice(0, 8)).join(',')}`);
-    const wantPred = n > 1 ? sorted[(i + n - 1) % n] : null;
-    if ((m.pred?.id ?? null) !== wantPred) problems.push(`${id.slice(0, 8)}: predecessor ${m.pred?.id.slice(0, 8) ?? 'none'}, want ${wantPred?.slice(0, 8) ?? 'none'}`);
+    const want = Array.from({ length: Math.min(m.r, n - 1) }, (_, j) => name(byId.get(sorted[(i + 1 + j) % n])!.self));
+    const got = m.succs.map(name);
+    if (got.join() !== want.join()) problems.push(`${name(m.self)}: successors ${got.join(',')}, want ${want.join(',')}`);
+    const wantPred = n > 1 ? name(byId.get(sorted[(i + n - 1) % n])!.self) : 'none';
+    const pred = m.pred ? name(m.pred) : 'none';
+    if (pred !== wantPred) problems.push(`${name(m.self)}: predecessor ${pred}, want ${wantPred}`);
   });
   return problems;
 }

@@ -27,7 +27,8 @@ export interface LookupAsker {
   readonly self: NodeRef;
   /** Tries before a node counts as dead. */
   readonly attempts: number;
-  findStep(point: string): FindReply;
+  /** The asker's own step, with up to max next-hop candidates. */
+  findStep(point: string, max: number): FindReply;
   /** Send a request (tried `attempts` times while no answer comes); reply is null when none came or it was an error. */
   ask(to: NodeRef, req: ChordRequest, done: (reply: unknown) => void, attempts?: number): void;
 }
@@ -60,7 +61,8 @@ export function iterativeLookup(asker: LookupAsker, point: string, first: FindRe
   // The owner's predecessor may lie at or after the key (a node that joined
   // since the answering node last stabilized): walk back while it answers.
   function confirm(owner: NodeRef, pred: NodeRef | null): void {
-    if (!pred || !(pred.id === point || between(point, pred.id, owner.id)) || dead[pred.id] || sent >= MAX_LOOKUP_MESSAGES) return finish(owner);
+    const nearer = pred && owner.id !== point && (pred.id === point || between(point, pred.id, owner.id));
+    if (!pred || !nearer || dead[pred.id] || sent >= MAX_LOOKUP_MESSAGES) return finish(owner);
     if (pred.id === asker.self.id) return finish(useSelf ? asker.self : owner);
     sent++;
     asker.ask(pred, STATE, (reply) => {
@@ -94,7 +96,7 @@ export function iterativeLookup(asker: LookupAsker, point: string, first: FindRe
       }
       if (top.from !== null && !between(top.from, n.id, point)) continue;
       if (me) {
-        levels.push({ from: n.id, reply: asker.findStep(point), i: 0 });
+        levels.push({ from: n.id, reply: asker.findStep(point, 1 << 10), i: 0 });
         continue;
       }
       sent++;

@@ -62,6 +62,8 @@ export const successorListLength = (expectedSize: number): number => Math.max(4,
 
 /** Next-hop candidates a `find` step names: fallbacks when the closest one is dead. */
 const CANDIDATES = 3;
+/** As many candidates as a node knows. */
+const ALL = 1 << 10;
 /** Stabilize rounds in which no successor answers before a node gives its list up. */
 const SILENT_ROUNDS = 3;
 const STATE: ChordRequest = { op: 'state' };
@@ -94,7 +96,8 @@ export class ChordNode {
   private readonly periods: [number, number, number];
   /** Tries before a silent node counts as dead. */
   readonly attempts: number;
-  private readonly listRouting: boolean;
+  /** Route by the whole successor list (see ChordOptions.listRouting). */
+  listRouting: boolean;
   private readonly random: () => number;
   private nextFinger = 0;
   private silentRounds = 0;
@@ -209,8 +212,11 @@ export class ChordNode {
     return { error: 'unknown ring request' };
   }
 
-  /** One lookup step for a key's ring point, as this node sees the ring. */
-  findStep(point: string): FindReply {
+  /**
+   * One lookup step for a key's ring point, as this node sees the ring: at
+   * most `max` next-hop candidates (a node's own lookup takes them all).
+   */
+  findStep(point: string, max = CANDIDATES): FindReply {
     const me = this.self.id;
     const s = this.succs;
     if (!s.length) return { done: true, nodes: [this.self] };
@@ -221,16 +227,16 @@ export class ChordNode {
     const take = (n: NodeRef | undefined, max: number) => {
       if (n && between(me, n.id, point) && !c.some((x) => x.id === n.id) && c.length < max) c.push(n);
     };
-    for (let i = ID_BITS - 1; i >= 0 && c.length < CANDIDATES; i--) take(this.fingers[i], CANDIDATES);
-    for (let i = routed - 1; i >= 0; i--) take(s[i], 2 * CANDIDATES);
+    for (let i = ID_BITS - 1; i >= 0 && c.length < max; i--) take(this.fingers[i], max);
+    for (let i = routed - 1; i >= 0; i--) take(s[i], 2 * max);
     c.sort((x, y) => (between(y.id, x.id, point) ? -1 : 1));
-    return { done: false, nodes: c.slice(0, CANDIDATES) };
+    return { done: false, nodes: c.slice(0, max) };
   }
 
   /** Find the live owner of a ring point (keyToPoint turns a key into one). */
   lookup(point: string, done: (r: LookupResult) => void): void {
     if (!this.member) return done({ owner: null, hops: 0, timeouts: 0, error: 'not a member of a ring' });
-    iterativeLookup(this, point, this.findStep(point), this.self.id, true, done);
+    iterativeLookup(this, point, this.findStep(point, ALL), this.self.id, true, done);
   }
 
   /**
@@ -330,7 +336,7 @@ export class ChordNode {
       if (res.owner && this.member) {
         const o = res.owner.id === me ? undefined : res.owner;
         this.fingers[i] = o;
-        for (; j < ID_BITS && upTo(start, addPowerOfTwo(me, j), res.owner.id); j++) this.fingers[j] = o;
+        for (; j < ID_BITS && start !== res.owner.id && upTo(start, addPowerOfTwo(me, j), res.owner.id); j++) this.fingers[j] = o;
       }
       this.nextFinger = j % ID_BITS;
       this.busy.fix = false;
