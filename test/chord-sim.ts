@@ -28,6 +28,8 @@ interface Event {
 export interface SimNode {
   node: ChordNode;
   alive: boolean;
+  /** What answers its requests (the ring; a DHT on it once attached). */
+  handle: (from: NodeRef, req: unknown) => unknown;
 }
 
 /** A random ring position (40 hex digits) from a PRNG. */
@@ -135,6 +137,7 @@ export class Sim {
       clock: { now: () => this.now, later: (ms, fn) => this.at(ms, () => entry.alive && fn()) },
       random: this.random,
     });
+    entry.handle = (from, req) => entry.node.handle(from, req);
     this.nodes.push(entry);
     this.byAddr.set(self.addr, entry);
     this.sortedCache = null;
@@ -152,10 +155,10 @@ export class Sim {
         this.at(this.oneWay(), () => {
           const target = this.byAddr.get(to.addr);
           if (!target || !target.alive || target.node.self.id !== to.id) return fail();
-          const reply = target.node.handle(from.node.self, req);
+          const reply = target.handle(from.node.self, req) as Record<string, unknown>;
           if (this.random() < this.loss) return fail();
           // a list on its way may become the asker's successor list: crashes must leave it a live node
-          const list = req.op === 'state' && 'succs' in reply ? adoptable(from.node, [target.node.self, ...reply.succs]) : null;
+          const list = req.op === 'state' && Array.isArray(reply.succs) ? adoptable(from.node, [target.node.self, ...(reply.succs as NodeRef[])]) : null;
           if (list) this.inflight.add(list);
           this.at(this.oneWay(), () => {
             if (list) this.inflight.delete(list);

@@ -14,7 +14,7 @@
 // ring's correctness rests on the successor lists alone.
 import { ID_BITS, addPowerOfTwo, between, isRingId, upTo } from './id.ts';
 import { iterativeLookup, type LookupResult } from './lookup.ts';
-import { asNodeRef, asStateReply, type ChordRequest, type ErrorReply, type FindReply, type NodeRef, type StateReply } from './wire.ts';
+import { MAX_LIST, asNodeRef, asStateReply, type ChordRequest, type ErrorReply, type FindReply, type NodeRef, type StateReply } from './wire.ts';
 
 /**
  * How ring nodes reach each other. The integrator implements it over signed
@@ -61,7 +61,7 @@ export interface ChordOptions {
 export const successorListLength = (expectedSize: number): number => Math.max(4, Math.ceil(2 * Math.log2(Math.max(2, expectedSize))));
 
 /** Next-hop candidates a `find` step names: fallbacks when the closest one is dead. */
-const CANDIDATES = 3;
+const CANDIDATES = 5;
 /** As many candidates as a node knows. */
 const ALL = 1 << 10;
 /** Stabilize rounds in which no successor answers before a node gives its list up. */
@@ -92,7 +92,7 @@ export class ChordNode {
   member = false;
 
   private readonly transport: ChordTransport;
-  private readonly clock: ChordClock;
+  readonly clock: ChordClock;
   private readonly periods: [number, number, number];
   /** Tries before a silent node counts as dead. */
   readonly attempts: number;
@@ -171,12 +171,17 @@ export class ChordNode {
     const gen = ++this.generation;
     const ops: ((done: () => void) => void)[] = [(d) => this.stabilize(d), (d) => this.fixFingers(d), (d) => this.checkPredecessor(d)];
     ops.forEach((op, i) => {
-      const wait = () => this.periods[i] * (0.5 + this.random());
+      const wait = () => this.jitter(this.periods[i]);
       const tick = () => {
         if (gen === this.generation) op(() => this.clock.later(wait(), tick));
       };
       this.clock.later(wait(), tick);
     });
+  }
+
+  /** A period jittered to 50%..150%, so that nodes do not move in step. */
+  jitter(ms: number): number {
+    return ms * (0.5 + this.random());
   }
 
   /** Stop the timers (the node still answers requests). */
@@ -199,8 +204,10 @@ export class ChordNode {
     const op = typeof req === 'object' && req !== null ? (req as { op?: unknown }).op : undefined;
     if (op === 'state') return { pred: this.pred, succs: this.succs.slice() };
     if (op === 'find') {
-      const key = (req as { key?: unknown }).key;
-      return isRingId(key) ? this.findStep(key) : { error: 'find: the key is not a ring position' };
+      const { key, skip } = req as { key?: unknown; skip?: unknown };
+      if (!isRingId(key)) return { error: 'find: the key is not a ring position' };
+      if (skip !== undefined && !(Array.isArray(skip) && skip.length <= MAX_LIST && skip.every(isRingId))) return { error: 'find: skip is a list of ring positions' };
+      return this.findStep(key, CANDIDATES, skip);
     }
     if (op === 'notify') {
       const n = asNodeRef(from);
@@ -216,16 +223,16 @@ export class ChordNode {
    * One lookup step for a key's ring point, as this node sees the ring: at
    * most `max` next-hop candidates (a node's own lookup takes them all).
    */
-  findStep(point: string, max = CANDIDATES): FindReply {
+  findStep(point: string, max = CANDIDATES, skip: string[] = []): FindReply {
     const me = this.self.id;
     const s = this.succs;
     if (!s.length) return { done: true, nodes: [this.self] };
     const routed = this.listRouting ? s.length : 1;
-    for (let i = 0; i < routed; i++) if (upTo(me, point, s[i].id)) return { done: true, nodes: s.slice(i) };
+    for (let i = 0; i < routed; i++) if (upTo(me, point, s[i].id)) return i ? { done: true, nodes: s.slice(i), back: s.slice(0, i).reverse() } : { done: true, nodes: s };
     // the closest nodes before the key: fingers and successors from the far end
     const c: NodeRef[] = [];
     const take = (n: NodeRef | undefined, max: number) => {
-      if (n && between(me, n.id, point) && !c.some((x) => x.id === n.id) && c.length < max) c.push(n);
+      if (n && between(me, n.id, point) && !c.some((x) => x.id === n.id) && c.length < max && !skip.includes(n.id)) c.push(n);
     };
     for (let i = ID_BITS - 1; i >= 0 && c.length < max; i--) take(this.fingers[i], max);
     for (let i = routed - 1; i >= 0; i--) take(s[i], 2 * max);
@@ -235,7 +242,7 @@ export class ChordNode {
 
   /** Find the live owner of a ring point (keyToPoint turns a key into one). */
   lookup(point: string, done: (r: LookupResult) => void): void {
-    if (!this.member) return done({ owner: null, hops: 0, timeouts: 0, error: 'not a member of a ring' });
+    if (!this.member) return done({ owner: null, succs: [], hops: 0, timeouts: 0, error: 'not a member of a ring' });
     iterativeLookup(this, point, this.findStep(point, ALL), this.self.id, true, done);
   }
 

@@ -15,9 +15,24 @@ export interface NodeRef {
  * A request from one ring node to another (a JSON-able object):
  * - `state`: the node's predecessor and successor list; also the liveness check.
  * - `notify`: "I think I am your predecessor" (the sender is the request's `from`).
- * - `find`: one step of an iterative lookup of `key` (a ring position).
+ * - `find`: one step of an iterative lookup of `key` (a ring position);
+ *   `skip`: nodes the asker found dead, not to be named again.
+ * - `dht-put`, `dht-get`, `dht-store`: the DHT (dht.ts).
  */
-export type ChordRequest = { op: 'state' } | { op: 'notify' } | { op: 'find'; key: string };
+export type ChordRequest =
+  | { op: 'state' }
+  | { op: 'notify' }
+  | { op: 'find'; key: string; skip?: string[] }
+  | { op: 'dht-put'; key: string; value: string; ttl: number }
+  | { op: 'dht-get'; key: string }
+  | { op: 'dht-store'; records: DhtRecord[] };
+
+/** A DHT record on the wire: a ring point, an opaque value, and milliseconds left to live. */
+export interface DhtRecord {
+  key: string;
+  value: string;
+  ttl: number;
+}
 
 /** The answer to `state`. */
 export interface StateReply {
@@ -27,12 +42,15 @@ export interface StateReply {
 
 /**
  * The answer to `find`. done: the key's owner is the first live node of
- * `nodes` (the answering node's successors from the key on). Not done: ask
- * one of `nodes` next, closest to the key first.
+ * `nodes` (the answering node's successors from the key on); `back`, its
+ * successors before the key, closest first, know further should all of
+ * `nodes` be dead. Not done: ask one of `nodes` next, closest to the key
+ * first.
  */
 export interface FindReply {
   done: boolean;
   nodes: NodeRef[];
+  back?: NodeRef[];
 }
 
 /** Any answer may instead be an error (not a member, a malformed request). */
@@ -75,5 +93,8 @@ export function asStateReply(x: unknown): StateReply | null {
 export function asFindReply(x: unknown): FindReply | null {
   if (!isObject(x) || typeof x.done !== 'boolean') return null;
   const nodes = asNodeList(x.nodes);
-  return nodes ? { done: x.done, nodes } : null;
+  if (!nodes) return null;
+  if (x.back === undefined) return { done: x.done, nodes };
+  const back = asNodeList(x.back);
+  return back ? { done: x.done, nodes, back } : null;
 }
