@@ -21,6 +21,7 @@ import { readVersion, versions } from './history.ts';
 import { RateLimit } from '../limits.ts';
 import { openUpgrade } from './upgrade.ts';
 import type { Messenger } from '../messages/messenger.ts';
+import type { RingService } from '../chord/service.ts';
 import type { SensorNode } from '../sensors/node.ts';
 import { REFRESH_S, sensorsBody } from './sensors.ts';
 
@@ -52,6 +53,8 @@ export interface WebOptions {
   publicSavesPerMinute?: number;
   /** The node's messaging: /id, /peers and /msg for other nodes, /messages for the owner. */
   messenger?: Messenger;
+  /** The node's place on the CHORD ring: /chord for other nodes, /route/KEY for anyone, /ring for the owner. */
+  ring?: RingService;
   /** A sensor node's readings and outputs: GET /sensors (JSON or a page), POST /sensors switches an output (owner). */
   sensors?: SensorNode;
 }
@@ -220,6 +223,21 @@ export class WebNode {
       case 'messages':
         allow(GET, n === 1);
         return this.messages(v);
+      case 'chord': {
+        allow('POST', n === 1);
+        const r = this.ring().receive(utf8(req.body));
+        return { status: r.status, headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }, body: r.body };
+      }
+      case 'route':
+        allow(GET, n === 2);
+        return this.ring().route(a).then(
+          (r) => text(200, r.id + '\n' + r.url + '\n'),
+          (e: Error) => text(/not hex|hex digits/.test(e.message) ? 400 : 503, e.message + '\n'),
+        );
+      case 'ring':
+        allow(GET, n === 1);
+        if (!v.owner) throw new HttpError(403, "only the owner can see the node's ring table");
+        return this.page(v, 200, 'Ring', '<pre>' + esc(this.ring().tableText()) + '</pre>');
       case 'sensors':
       case 'sensors.json':
         allow(top === 'sensors' ? BOTH : GET, n === 1);
@@ -351,6 +369,11 @@ export class WebNode {
     if (!d) throw new HttpError(404, 'page ' + id + ' has no version ' + nth);
     return this.page(v, 200, `${id}, version ${nth}`, `<p>Saved ${esc(d.time || '?')} by ${esc(d.user || '?')}.</p>` + (await this.render(v, d.body)) +
       '<h2>Source</h2><pre>' + esc(editable(d.body)) + '</pre>');
+  }
+
+  private ring(): RingService {
+    if (!this.opts.ring) throw new HttpError(404, 'this node is not on a ring');
+    return this.opts.ring;
   }
 
   private messenger(): Messenger {

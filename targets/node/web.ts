@@ -11,7 +11,8 @@ import type { HttpRequest, HttpResponse } from '../../runtime/http.ts';
 import { WebNode, MAX_BODY } from '../../runtime/web/index.ts';
 import { sealUpgrade } from '../../runtime/web/upgrade.ts';
 import { type CliOptions, identityFile, stateFilesOf } from './cli.ts';
-import { Messenger } from '../../runtime/messages/index.ts';
+import { baseUrl, Messenger } from '../../runtime/messages/index.ts';
+import { RingService } from '../../runtime/chord/service.ts';
 import type { RunningServer, ServeOptions } from '../bun/serve.ts';
 import { nodeHost } from './host.ts';
 import { lockStateFile } from './lock.ts';
@@ -380,7 +381,9 @@ export async function webMain(o: CliOptions): Promise<number> {
   if (o.web === null) return untilStopped(() => (messenger.stop(), sensors ? sensors.stop() : Promise.resolve()));
   const port = o.web ?? 1111;
   // The session cookie is named per port: a browser sends one host's cookies to all its ports.
-  const web = new WebNode(node, { key, keyFile, cookie: 'magni_' + port, publicWiki: o.publicWiki, maxSteps: o.maxSteps, maxTime: o.maxTime, messenger, sensors });
+  // its place on the ring: other nodes reach it at the address it serves on
+  const ring = new RingService(node, { url: `http://${/:/.test(o.listen) ? `[${o.listen}]` : o.listen}:${port}` });
+  const web = new WebNode(node, { key, keyFile, cookie: 'magni_' + port, publicWiki: o.publicWiki, maxSteps: o.maxSteps, maxTime: o.maxTime, messenger, sensors, ring });
   const hostname = o.listen;
   const serveOpts: ServeOptions = {
     port,
@@ -413,9 +416,10 @@ export async function webMain(o: CliOptions): Promise<number> {
   err(`Magni web node on http://${host}:${server.port}/ (key in ${keyFile})`);
   err(`node ${messenger.identity().shortId} (${messenger.identity().peerId})`);
   if (o.bootstrap) bootstrap(messenger, o.bootstrap);
+  ring.start(o.bootstrap && baseUrl(o.bootstrap), err);
   if (!/^(127\.|::1$|localhost$)/.test(hostname))
     err(`run: warning: serving on ${hostname}, beyond this machine: whoever holds the key in ${keyFile} is the owner; keep it secret`);
-  return untilStopped(() => (messenger.stop(), Promise.all([server.stop(), sensors && sensors.stop()]).then(() => {})));
+  return untilStopped(() => (messenger.stop(), ring.stop(), Promise.all([server.stop(), sensors && sensors.stop()]).then(() => {})));
 }
 
 /** Run until SIGINT or SIGTERM, then stop (the sensor node says Offline, the server drains) and exit 0. */

@@ -1,0 +1,75 @@
+// The CHORD ring between real processes: `run servers start 16`, then every
+// node answers GET /route/KEY the same for 200 random keys, and each answer
+// is the key's successor among the nodes' ring positions; [route],
+// [route-data] and [route-list] from JML; a malformed ring request.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort, runSync, sleep, tempDir } from './util.ts';
+
+const N = 16;
+const KEYS = 200;
+
+const get = async (url: string) => {
+  const r = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  return { status: r.status, body: await r.text() };
+};
+
+test(`${N} nodes agree on every key's owner, and it is the key's successor`, async () => {
+  const dir = tempDir('magni-ring-');
+  const port = await freePort();
+  try {
+    const start = runSync(dir, ['servers', 'start', String(N), '--port', String(port)]);
+    assert.is(start.code, 0, start.stderr);
+    const nodes = await Promise.all(Array.from({ length: N }, async (_, i) => {
+      const url = `http://127.0.0.1:${port + i}`;
+      const [id, , ring] = (await get(url + '/id')).body.split('\n');
+      return { url, id, ring };
+    }));
+    const sorted = [...nodes].sort((a, b) => (a.ring < b.ring ? -1 : 1));
+    const successor = (point: string) => sorted.find((n) => n.ring >= point) || sorted[0];
+    const keys = Array.from({ length: KEYS }, (_, i) => randomBytes(1 + (i % 20)).toString('hex'));
+    // the ring settles: joins, then stabilize and fix-fingers on their timers
+    let wrong = Infinity;
+    for (const end = Date.now() + 60_000; wrong && Date.now() < end; await sleep(1000)) {
+      wrong = 0;
+      for (const k of keys.slice(0, 20)) {
+        const want = successor(k.padEnd(40, '0')).id;
+        const got = await Promise.all(nodes.map((n) => get(`${n.url}/route/${k}`).then((r) => r.body.split('\n')[0], () => '')));
+        wrong += got.filter((g) => g !== want).length;
+      }
+    }
+    assert.is(wrong, 0, 'the ring settled within a minute');
+    for (const k of keys) {
+      const want = successor(k.padEnd(40, '0'));
+      for (const n of nodes) {
+        const r = await get(`${n.url}/route/${k}`);
+        assert.is(r.body, want.id + '\n' + want.url + '\n', `${n.url}/route/${k}`);
+      }
+    }
+    // from JML, as the owner of one node
+    const first = join(dir, 'servers', `node-${port}`);
+    const key = readFileSync(join(first, 'jml.state.key'), 'utf8').trim();
+    const login = await fetch(nodes[0].url + '/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'key=' + key, redirect: 'manual' });
+    const cookie = (login.headers.get('set-cookie') as string).split(';')[0];
+    const run = async (program: string) =>
+      (await fetch(nodes[0].url + '/run', { method: 'POST', headers: { cookie, origin: nodes[0].url, 'content-type': 'text/plain' }, body: program })).text();
+    const k = keys[7];
+    assert.is(await run(`[route ${k}]`), successor(k.padEnd(40, '0')).id);
+    assert.is((await run(`[wget [route-data ${k}]/id]`)).trim(), (await get(successor(k.padEnd(40, '0')).url + '/id')).body.trim());
+    assert.match(await run('[route-list]'), /^self [0-9a-f]{40} /);
+    assert.match(await run('[route not-hex]'), 'hex');
+    // anyone may ask for a route; only the owner sees the table; garbage is refused
+    assert.is((await get(nodes[3].url + '/ring')).status, 403);
+    const bad = await fetch(nodes[3].url + '/chord', { method: 'POST', body: 'not json' });
+    assert.is(bad.status, 400);
+    const odd = await (await fetch(nodes[3].url + '/chord', { method: 'POST', body: JSON.stringify({ from: 5, req: { op: 'find', key: 'zz' } }) })).json();
+    assert.ok(odd.error, JSON.stringify(odd));
+  } finally {
+    runSync(dir, ['servers', 'stop']);
+  }
+});
+
+test.run();
