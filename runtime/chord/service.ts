@@ -4,15 +4,18 @@
 //   [route KEY]       the short ID of the node responsible for KEY (hex digits)
 //   [route-data KEY]  its base URL (so [wget [route-data [content-hash X]]/id] works)
 //   [route-list]      this node's table: predecessor, successors, fingers
+//   [dht-put KEY VALUE] [dht-get KEY]   small signed records on KEY's node and its next 2 successors
 import type { Ctx } from '../../jml/evaluation.ts';
 import { JmlError } from '../../jml/errors.ts';
-import { inertArg } from '../../jml/text.ts';
+import { headRest, inertArg, unescapeOutput } from '../../jml/text.ts';
 import type { Host } from '../host.ts';
 import type { MagniNode } from '../magni.ts';
 import { publicKeyOfPeerId, ringPositionOf, shortIdOfRing } from '../identity/index.ts';
 import { nodeIdentity } from '../node-identity.ts';
 import { keyToPoint } from './id.ts';
 import { ChordNode } from './ring.ts';
+import { Dht } from './dht.ts';
+import { signedRecord, checkRecord, recordText } from './record.ts';
 import { asNodeRef, type NodeRef } from './wire.ts';
 
 export interface RingOptions {
@@ -36,8 +39,12 @@ export async function ringNodeAt(host: Host, url: string): Promise<NodeRef> {
   return { id: ring, addr: url };
 }
 
+/** How long a [dht-put] record lives (it is published again every half of it while this node runs). */
+export const DHT_TTL_MS = 3_600_000;
+
 export class RingService {
   readonly chord: ChordNode;
+  readonly dht: Dht;
   private joining = false;
 
   constructor(readonly node: MagniNode, readonly opts: RingOptions) {
@@ -68,11 +75,14 @@ export class RingService {
         },
       },
     });
+    const crypto = host as Required<Host>;
+    this.dht = new Dht(this.chord, { check: (point, value) => checkRecord(crypto, point, value) });
     this.registerBuiltins();
   }
 
   /** Start a ring alone, or join the one the node at bootstrap belongs to (tried again while it does not answer). */
   start(bootstrap?: string, log: (line: string) => void = () => {}): void {
+    this.dht.start();
     if (!bootstrap) {
       this.chord.create();
       this.chord.start();
@@ -96,6 +106,7 @@ export class RingService {
 
   stop(): void {
     this.chord.stop();
+    this.dht.stop();
   }
 
   /** A ring request from another node (POST /chord): the answer, as JSON. */
@@ -107,7 +118,7 @@ export class RingService {
       return { status: 400, body: '{"error":"the body is not JSON"}' };
     }
     if (!m || typeof m !== 'object') return { status: 400, body: '{"error":"the body is not a ring request"}' };
-    return { status: 200, body: JSON.stringify(this.chord.handle(asNodeRef(m.from) || null, m.req)) };
+    return { status: 200, body: JSON.stringify(this.dht.handle(asNodeRef(m.from) || null, m.req)) };
   }
 
   /** The node responsible for a key (hex digits): its short ID and base URL. */
@@ -123,10 +134,22 @@ export class RingService {
     );
   }
 
-  /** This node's view of the ring, a line each: itself, its predecessor, successors and distinct fingers. */
-  tableText(): string {
+  /** The table with each node's liveness now (asked with a ring `state` request): the owner's /ring page. */
+  async tableWithLiveness(): Promise<string> {
     const c = this.chord;
-    const row = (what: string, n: NodeRef | null | undefined) => `${what} ${n ? n.id + ' ' + shortIdOfRing(n.id) + ' ' + n.addr : '-'}`;
+    const nodes = [c.pred, ...c.succs, ...c.fingers].filter((n): n is NodeRef => !!n && n.id !== c.self.id);
+    const alive = new Map<string, boolean>();
+    await Promise.all(nodes.map((n) => (alive.has(n.id) ? null : new Promise<void>((ok) => {
+      alive.set(n.id, false);
+      c.ask(n, { op: 'state' }, (r) => (alive.set(n.id, !!r && typeof r === 'object' && !('error' in r)), ok()));
+    }))));
+    return this.tableText((n) => (n.id === c.self.id ? '' : alive.get(n.id) ? ' alive' : ' silent'));
+  }
+
+  /** This node's view of the ring, a line each: itself, its predecessor, successors and distinct fingers. */
+  tableText(note: (n: NodeRef) => string = () => ''): string {
+    const c = this.chord;
+    const row = (what: string, n: NodeRef | null | undefined) => `${what} ${n ? n.id + ' ' + shortIdOfRing(n.id) + ' ' + n.addr + note(n) : '-'}`;
     const rows = [row('self', c.self), row('pred', c.pred), ...c.succs.map((n, i) => row('succ' + (i + 1), n))];
     let last = '';
     c.fingers.forEach((f, i) => {
@@ -146,6 +169,22 @@ export class RingService {
     };
     b.set('route', routed((r) => r.id));
     b.set('route-data', routed((r) => r.url));
+    b.set('dht-put', (args, it) => {
+      it.need('network', 'dht-put');
+      const [key, value] = headRest(args);
+      const record = signedRecord(this.node.host as Required<Host>, keyToPoint(key), unescapeOutput(value));
+      return new Promise<string>((ok, fail) =>
+        this.dht.put(key, record, DHT_TTL_MS, (stored, e) => (stored ? ok(String(stored)) : fail(new JmlError('dht-put: ' + inertArg(e || 'no node stored it', false))))),
+      );
+    });
+    b.set('dht-get', (args, it) => {
+      it.need('network', 'dht-get');
+      const key = args.trim();
+      const show = (v: string) => inertArg(recordText(this.node.host as Required<Host>, keyToPoint(key), v), false);
+      return new Promise<string>((ok, fail) =>
+        this.dht.get(key, (values, e) => (values.length || !e ? ok(values.map(show).join('\\n')) : fail(new JmlError('dht-get: ' + inertArg(e, false))))),
+      );
+    });
     b.set('route-list', (_, it) => {
       it.need('network', 'route-list');
       return this.tableText().replace(/\n/g, '\\n');

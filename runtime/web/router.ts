@@ -237,7 +237,7 @@ export class WebNode {
       case 'ring':
         allow(GET, n === 1);
         if (!v.owner) throw new HttpError(403, "only the owner can see the node's ring table");
-        return this.page(v, 200, 'Ring', '<pre>' + esc(this.ring().tableText()) + '</pre>');
+        return this.ring().tableWithLiveness().then((t) => this.page(v, 200, 'Ring', '<pre>' + esc(t) + '</pre>'));
       case 'sensors':
       case 'sensors.json':
         allow(top === 'sensors' ? BOTH : GET, n === 1);

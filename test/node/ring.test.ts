@@ -61,6 +61,20 @@ test(`${N} nodes agree on every key's owner, and it is the key's successor`, asy
     assert.is((await run(`[wget [route-data ${k}]/id]`)).trim(), (await get(successor(k.padEnd(40, '0')).url + '/id')).body.trim());
     assert.match(await run('[route-list]'), /^self [0-9a-f]{40} /);
     assert.match(await run('[route not-hex]'), 'hex');
+    // the DHT: a signed record put through one node, found through another
+    assert.is(await run('[dht-put 5eed a small record]'), '3');
+    const other = await fetch(nodes[5].url + '/route/5eed');
+    assert.is(other.status, 200);
+    const page = await (await fetch(nodes[0].url + '/ring', { headers: { cookie, origin: nodes[0].url } })).text();
+    assert.match(page, / alive/);
+    const login5 = await fetch(nodes[5].url + '/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'key=' + readFileSync(join(dir, 'servers', `node-${port + 5}`, 'jml.state.key'), 'utf8').trim(), redirect: 'manual' });
+    const cookie5 = (login5.headers.get('set-cookie') as string).split(';')[0];
+    const got = await (await fetch(nodes[5].url + '/run', { method: 'POST', headers: { cookie: cookie5, origin: nodes[5].url, 'content-type': 'text/plain' }, body: '[dht-get 5eed]' })).text();
+    assert.is(got, nodes[0].id + ' a small record');
+    // a record that is not signed is refused by the node that would keep it
+    const owner = successor('5eed'.padEnd(40, '0'));
+    const forged = await (await fetch(owner.url + '/chord', { method: 'POST', body: JSON.stringify({ from: null, req: { op: 'dht-put', key: '5eed'.padEnd(40, '0'), value: JSON.stringify({ k: 'x', s: 1, v: 'forged', sig: '00' }), ttl: 60000 } }) })).json();
+    assert.ok(forged.error, JSON.stringify(forged));
     // anyone may ask for a route; only the owner sees the table; garbage is refused
     assert.is((await get(nodes[3].url + '/ring')).status, 403);
     const bad = await fetch(nodes[3].url + '/chord', { method: 'POST', body: 'not json' });
