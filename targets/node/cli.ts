@@ -5,7 +5,8 @@
 import { appendFileSync, existsSync, fstatSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { MagniNode, type LineResult } from '../../runtime/index.ts';
 import type { KeyType } from '../../runtime/host.ts';
-import { Messenger } from '../../runtime/messages/index.ts';
+import { baseUrl, Messenger } from '../../runtime/messages/index.ts';
+import { registerRemoteRoute } from '../../runtime/chord/remote.ts';
 import { nodeHost } from './host.ts';
 import { stdinLines } from './lines.ts';
 import { lockStateFile } from './lock.ts';
@@ -31,7 +32,8 @@ options:
   -w [PORT]       serve the web node and its mini-wiki (default port 1111)
   --listen ADDR   with -w: the address to serve on (default 127.0.0.1; 0.0.0.0 or :: for the network)
   --public-wiki   with -w: anyone may edit wiki pages (never code), within limits
-  --bootstrap URL with -w: start from this node (learn it and the nodes it knows)
+  --bootstrap URL start from this node: with -w, join its ring and learn the nodes it knows;
+                  reading lines, ask it for [route KEY] and [route-data KEY]
   --key-type T    the kind of node key to make on first use: ed25519 (default) or secp256k1
 
 commands:
@@ -241,6 +243,8 @@ async function engine(o: CliOptions, log: (line: string) => void): Promise<Engin
   const node = new MagniNode(nodeHost(log, { keyFile: identityFile(stateFile), keyType: o.keyType }), opts);
   node.load();
   if (o.sensors.wanted) (await import('./sensors.ts')).attachSensors(node, o.sensors, log);
+  // not on the ring itself: a node that is answers [route] (the seed's [wget [route-data KEY]/id])
+  if (o.bootstrap) registerRemoteRoute(node.interp, node.host, baseUrl(o.bootstrap));
   const messenger = new Messenger(node, { readOnly: lock.held ? undefined : `${stateFile} is in use by another Magni process (pid ${lock.holder}): use its /run page` });
   return {
     evalLine: (line, trace) => node.evalLine(line, { trace }),

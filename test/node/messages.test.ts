@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { generateKeyPairSync, createHash, sign } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, type Kind, runSync, sleep, tempDir, WebServer } from './util.ts';
+import { freePort, freePorts, type Kind, runSync, sleep, tempDir, WebServer } from './util.ts';
 import { identityOf } from '../../runtime/identity/index.ts';
 import { signedText, type Envelope } from '../../runtime/messages/index.ts';
 
@@ -128,7 +128,7 @@ const servers = suite('run servers');
 
 servers('start 3, list, stop one, stop all', async () => {
   const dir = tempDir('magni-servers-');
-  const port = await freePort();
+  const port = await freePorts(3);
   const start = runSync(dir, ['servers', 'start', '3', '--port', String(port)]);
   assert.is(start.code, 0, start.stderr);
   const list = runSync(dir, ['servers', 'list']).stdout.trim().split('\n');

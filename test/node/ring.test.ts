@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, runSync, sleep, tempDir } from './util.ts';
+import { freePorts, runSync, sleep, tempDir } from './util.ts';
 
 const N = 16;
 const KEYS = 200;
@@ -19,7 +19,7 @@ const get = async (url: string) => {
 
 test(`${N} nodes agree on every key's owner, and it is the key's successor`, async () => {
   const dir = tempDir('magni-ring-');
-  const port = await freePort();
+  const port = await freePorts(N);
   try {
     const start = runSync(dir, ['servers', 'start', String(N), '--port', String(port)]);
     assert.is(start.code, 0, start.stderr);
@@ -75,6 +75,11 @@ test(`${N} nodes agree on every key's owner, and it is the key's successor`, asy
     const owner = successor('5eed'.padEnd(40, '0'));
     const forged = await (await fetch(owner.url + '/chord', { method: 'POST', body: JSON.stringify({ from: null, req: { op: 'dht-put', key: '5eed'.padEnd(40, '0'), value: JSON.stringify({ k: 'x', s: 1, v: 'forged', sig: '00' }), ttl: 60000 } }) })).json();
     assert.ok(forged.error, JSON.stringify(forged));
+    // the seed's example, from a `run` that is not on the ring: it asks a node that is
+    const seed = runSync(tempDir('magni-ring-client-'), ['-q', '--bootstrap', nodes[2].url], '[wget [route-data [content-hash Hello. This is a message!]]/id]\n');
+    assert.is(seed.code, 0, seed.stderr);
+    const hash = runSync(tempDir('magni-ring-client-'), ['-q'], '[content-hash Hello. This is a message!]\n').stdout.trim();
+    assert.is(seed.stdout, (await get(successor(hash.toLowerCase().padEnd(40, '0')).url + '/id')).body + '\n');
     // anyone may ask for a route; only the owner sees the table; garbage is refused
     assert.is((await get(nodes[3].url + '/ring')).status, 403);
     const bad = await fetch(nodes[3].url + '/chord', { method: 'POST', body: 'not json' });

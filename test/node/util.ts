@@ -37,6 +37,24 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Whether port can be listened on at 127.0.0.1 now. */
+const canListen = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const s = createServer();
+    s.on('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+
+/** The first of n consecutive free loopback ports (for `run servers start N --port P`). */
+export async function freePorts(n: number): Promise<number> {
+  for (;;) {
+    const base = 20000 + Math.floor(Math.random() * 30000);
+    let ok = true;
+    for (let p = base; p < base + n && ok; p++) ok = await canListen(p);
+    if (ok) return base;
+  }
+}
+
 const running = new Set<WebServer>();
 process.on('exit', () => {
   for (const s of running) s.kill('SIGKILL');
