@@ -12,6 +12,8 @@ import {
   encodePublicKey, encodeVarint, fromBase32, fromBase58btc, fromBase64, fromMultibase, identityOf, IDENTITY, isShortId,
   LIBP2P_KEY, parseCid, peerIdOf, publicKeyOfPeerId, RAW, ringPositionOf, SHA2_256, shortIdOf, toBase32, toBase58btc,
   toBase64url, toMultibase,
+  ringOfShortId,
+  shortIdOfRing,
 } from '../runtime/identity/index.ts';
 
 const hex = (s: string) => {
@@ -370,6 +372,14 @@ test('short ID: bad keys and a bad sha256 are refused; isShortId checks the shap
   for (const s of ['', 'xTTk7gZTywmHiR_y54TIpxQWRa', 'xTTk7gZTywmHiR_y54TIpxQWRaaa', 'xTTk7gZTywmHiR+y54TIpxQWRaa', 'xTTk7gZTywmHiR/y54TIpxQWRaa',
     'xTTk7gZTywmHiR_y54TIpxQWRa=', 'xTTk7gZTywmHiR_y54TIpxQWRaé', 'xTTk7gZTywmHiR_y54TIpxQWRa\n', ' TTk7gZTywmHiR_y54TIpxQWRaa'])
     assert.not.ok(isShortId(s), JSON.stringify(s));
+});
+
+test('a short ID gives back its ring position: ringOfShortId undoes shortIdOfRing', () => {
+  for (const ring of ['0000000000000000000000000000000000000000', 'ffffffffffffffffffffffffffffffffffffffff', '5d8f2f34ebb26ac27ec3e2219b7ccc3a1e1220d5']) {
+    assert.is(ringOfShortId(shortIdOfRing(ring)), ring);
+  }
+  assert.is(shortIdOfRing(ringOfShortId('xTTk7gZTywmHiR_y54TIpxQWRaa')), 'xTTk7gZTywmHiR_y54TIpxQWRaa');
+  assert.throws(() => ringOfShortId('not an id'), /not a short ID/);
 });
 
 test.run();

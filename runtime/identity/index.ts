@@ -8,5 +8,5 @@ export { fromMultibase, type Multibase, toMultibase } from './multibase.ts';
 export { decodeMultihash, encodeMultihash, IDENTITY, type Multihash, SHA2_256 } from './multihash.ts';
 export { peerIdOf, publicKeyOfPeerId } from './peerId.ts';
 export { decodePublicKey, encodePublicKey, type KeyType, type PublicKey } from './publicKey.ts';
-export { identityOf, type Identity, isShortId, ringPositionOf, type Sha256, shortIdOf, shortIdOfRing } from './shortId.ts';
+export { identityOf, type Identity, isShortId, ringPositionOf, type Sha256, shortIdOf, shortIdOfRing, ringOfShortId } from './shortId.ts';
 export { decodeVarint, encodeVarint } from './varint.ts';

@@ -14,7 +14,7 @@
 // short IDs (the tag bits are not zero): treat them as opaque strings.
 // sha256 comes from the Host (a device has it in hardware or its SDK).
 import { fromHex, toHex } from '../../jml/xxtea.ts';
-import { BASE64URL, toBase64url } from './base64url.ts';
+import { BASE64URL, fromBase64, toBase64url } from './base64url.ts';
 import { peerIdOf } from './peerId.ts';
 import { checkRawKey, type KeyType } from './publicKey.ts';
 
@@ -36,6 +36,13 @@ function shortIdOfHash(h: Uint8Array): string {
 }
 
 const ringOfHash = (h: Uint8Array): string => toHex(h).toLowerCase();
+
+/** The ring position behind a short ID (its 20 bytes: the swap undone, the tag bits cleared). */
+export function ringOfShortId(id: string): string {
+  if (!isShortId(id)) throw new Error('not a short ID: ' + id.slice(0, 50));
+  const plain = id[26] + id.slice(1, 26) + BASE64URL[BASE64URL.indexOf(id[0]) & ~3];
+  return ringOfHash(fromBase64(plain));
+}
 
 /** The short ID of the node at a ring position (the same 20 bytes, written the other way). */
 export function shortIdOfRing(ring: string): string {

@@ -34,6 +34,8 @@ export class Messenger {
   /** Known nodes: short ID -> base URL. */
   readonly peers = new Map<string, string>();
   private opened = false;
+  /** Where a node that is not a known peer is (the ring finds it by its short ID), or undefined. */
+  locate?: (id: string) => Promise<string | undefined>;
   /** Sends made so far by each handling in flight (its k-th send is `FROM:SEQ#k`). */
   private sendsBy = new WeakMap<Ctx, number>();
 
@@ -139,23 +141,12 @@ export class Messenger {
     this.open();
   }
 
-  private send(args: string, it: Ctx): string {
+  private send(args: string, it: Ctx): string | Promise<string> {
     it.need('network', 'send');
     this.writable('send');
     const [to, text] = headRest(args);
     if (!to) throw new JmlError('send needs a node (its URL or short ID) and the text: [send http://127.0.0.1:8002 hello]');
     const body = unescapeOutput(text);
-    let dest: { url?: string; id?: string };
-    if (isShortId(to)) {
-      if (!this.peers.has(to)) throw new JmlError(`send: ${to} is not a node this one knows (send to its URL once, or start with --bootstrap)`);
-      dest = { id: to };
-    } else {
-      const url = baseUrl(to);
-      // a node already known at that address: no need to ask it who it is again
-      let id: string | undefined;
-      for (const [k, u] of this.peers) if (u === url) id = k;
-      dest = id ? { id } : { url };
-    }
     // a message being handled that sends: its k-th send is sent once, even when the handling runs again after a crash
     let origin: string | undefined;
     if (it.user.startsWith('msg:')) {
@@ -163,8 +154,24 @@ export class Messenger {
       this.sendsBy.set(it, k);
       origin = it.user + '#' + k;
     }
-    const n = this.outbox.send(dest, body, origin);
-    return n < 0 ? '' : this.identity().shortId + ':' + n;
+    const queue = (dest: { url?: string; id?: string }) => {
+      const n = this.outbox.send(dest, body, origin);
+      return n < 0 ? '' : this.identity().shortId + ':' + n;
+    };
+    if (isShortId(to)) {
+      if (this.peers.has(to)) return queue({ id: to });
+      if (!this.locate) throw new JmlError(`send: ${to} is not a node this one knows (send to its URL once, or start with --bootstrap)`);
+      return this.locate(to).then((url) => {
+        if (!url) throw new JmlError(`send: the ring has no node ${to}`);
+        this.learn(to, url);
+        return queue({ id: to });
+      });
+    }
+    const url = baseUrl(to);
+    // a node already known at that address: no need to ask it who it is again
+    let id: string | undefined;
+    for (const [k, u] of this.peers) if (u === url) id = k;
+    return queue(id ? { id } : { url });
   }
 
   private trust(args: string, it: Ctx, add: boolean): string {

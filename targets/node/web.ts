@@ -13,6 +13,7 @@ import { sealUpgrade } from '../../runtime/web/upgrade.ts';
 import { type CliOptions, identityFile, stateFilesOf } from './cli.ts';
 import { baseUrl, Messenger } from '../../runtime/messages/index.ts';
 import { RingService } from '../../runtime/chord/service.ts';
+import { ringOfShortId } from '../../runtime/identity/index.ts';
 import type { RunningServer, ServeOptions } from '../bun/serve.ts';
 import { nodeHost } from './host.ts';
 import { lockStateFile } from './lock.ts';
@@ -383,6 +384,8 @@ export async function webMain(o: CliOptions): Promise<number> {
   // The session cookie is named per port: a browser sends one host's cookies to all its ports.
   // its place on the ring: other nodes reach it at the address it serves on
   const ring = new RingService(node, { url: `http://${/:/.test(o.listen) ? `[${o.listen}]` : o.listen}:${port}` });
+  // [send ID ...] to a node this one has not met: the ring finds it at its own position
+  messenger.locate = (id) => ring.route(ringOfShortId(id)).then((r) => (r.id === id ? r.url : undefined));
   const web = new WebNode(node, { key, keyFile, cookie: 'magni_' + port, publicWiki: o.publicWiki, maxSteps: o.maxSteps, maxTime: o.maxTime, messenger, sensors, ring });
   const hostname = o.listen;
   const serveOpts: ServeOptions = {

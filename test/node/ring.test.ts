@@ -75,6 +75,10 @@ test(`${N} nodes agree on every key's owner, and it is the key's successor`, asy
     const owner = successor('5eed'.padEnd(40, '0'));
     const forged = await (await fetch(owner.url + '/chord', { method: 'POST', body: JSON.stringify({ from: null, req: { op: 'dht-put', key: '5eed'.padEnd(40, '0'), value: JSON.stringify({ k: 'x', s: 1, v: 'forged', sig: '00' }), ttl: 60000 } }) })).json();
     assert.ok(forged.error, JSON.stringify(forged));
+    // [send ID ...] to a node never met: the ring finds it by its short ID
+    assert.match(await run(`[send ${nodes[9].id} found you]`), new RegExp('^' + nodes[0].id + ':\\d+$'));
+    for (const end = Date.now() + 20_000; Date.now() < end && !(await run('[outbox]')).includes('delivered'); ) await sleep(200);
+    assert.match(await run('[outbox]'), `to ${nodes[9].id} seq 1 delivered`);
     // the seed's example, from a `run` that is not on the ring: it asks a node that is
     const seed = runSync(tempDir('magni-ring-client-'), ['-q', '--bootstrap', nodes[2].url], '[wget [route-data [content-hash Hello. This is a message!]]/id]\n');
     assert.is(seed.code, 0, seed.stderr);
