@@ -1,6 +1,7 @@
 // The CHORD ring between real processes: `run servers start 16`, then every
 // node answers GET /route/KEY the same for 200 random keys, and each answer
-// is the key's successor among the nodes' ring positions; [route],
+// is the key's successor among the nodes' ring positions; five of them
+// killed, the rest agree again within a minute; [route],
 // [route-data] and [route-list] from JML; a malformed ring request.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -84,6 +85,28 @@ test(`${N} nodes agree on every key's owner, and it is the key's successor`, asy
     assert.is(seed.code, 0, seed.stderr);
     const hash = runSync(tempDir('magni-ring-client-'), ['-q'], '[content-hash Hello. This is a message!]\n').stdout.trim();
     assert.is(seed.stdout, (await get(successor(hash.toLowerCase().padEnd(40, '0')).url + '/id')).body + '\n');
+    // five of the sixteen killed: within a minute the rest agree again, and every lookup succeeds
+    const list = runSync(dir, ['servers', 'list']).stdout.trim().split('\n').slice(1).map((l) => l.split(/\s+/));
+    const victims = nodes.slice(10, 15);
+    for (const v of victims) process.kill(+(list.find((r) => r[1] === v.url) as string[])[2], 'SIGKILL');
+    const alive = nodes.filter((n) => !victims.includes(n));
+    const liveSorted = [...alive].sort((a, b) => (a.ring < b.ring ? -1 : 1));
+    const liveSuccessor = (point: string) => liveSorted.find((n) => n.ring >= point) || liveSorted[0];
+    const t0 = Date.now();
+    let disagreements = Infinity;
+    while (disagreements && Date.now() - t0 < 60_000) {
+      await sleep(1000);
+      disagreements = 0;
+      for (const k of keys.slice(0, 50)) {
+        const want = liveSuccessor(k.padEnd(40, '0')).id;
+        for (const n of alive) if ((await get(`${n.url}/route/${k}`).then((r) => r.body.split('\n')[0], () => '')) !== want) disagreements++;
+      }
+    }
+    assert.is(disagreements, 0, 'the ring healed within a minute of losing five nodes');
+    for (const k of keys) {
+      const want = liveSuccessor(k.padEnd(40, '0')).id;
+      for (const n of alive.slice(0, 4)) assert.is((await get(`${n.url}/route/${k}`)).body.split('\n')[0], want);
+    }
     // anyone may ask for a route; only the owner sees the table; garbage is refused
     assert.is((await get(nodes[3].url + '/ring')).status, 403);
     const bad = await fetch(nodes[3].url + '/chord', { method: 'POST', body: 'not json' });
