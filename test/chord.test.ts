@@ -72,8 +72,8 @@ test('finger starts: id + 2^i mod 2^160, as BigInt computes it', () => {
   }
 });
 
-test('successor list length: 2 log2 of the expected size, at least 4', () => {
-  assert.equal([2, 4, 8, 16, 1000, 4096].map(successorListLength), [4, 4, 6, 8, 20, 24]);
+test('successor list length: 2 log2 of the expected size, at least 4, at most 32', () => {
+  assert.equal([2, 4, 8, 16, 1000, 4096, 1e12].map(successorListLength), [4, 4, 6, 8, 20, 24, 32]);
 });
 
 // ---- what a node accepts -----------------------------------------------------

@@ -2,9 +2,12 @@
 // another for a step (`find`); each answer either names the key's owner
 // candidates (the answering node's successors from the key on: the owner is
 // the first that is alive) or nodes closer to the key to ask next. A node
-// that does not answer is skipped for the next candidate, and when a level
-// runs out the lookup backs up to the level before. Every accepted
-// candidate lies strictly between the node that named it and the key, so a
+// that does not answer is passed over for the next candidate; when all the
+// next hops a node named are dead, it is asked again without them; when
+// all the owner candidates are dead, the nodes before the key that the
+// answer named are asked on; when a level runs out, the lookup backs up to
+// the one before. Every accepted candidate lies strictly between the node
+// that named it and the key, and no node is asked for a step twice, so a
 // lookup always ends, even among inconsistent or lying nodes. The owner
 // found is confirmed by its own predecessor (see confirm()).
 import { between, upTo } from './id.ts';
@@ -16,7 +19,7 @@ export interface LookupResult {
   owner: NodeRef | null;
   /** The owner's successor list, as it answered (where a key's replicas go). */
   succs: NodeRef[];
-  /** Nodes that answered a find step. */
+  /** Find steps answered (the owner's confirmation not counted: the paper's path length is hops + 1). */
   hops: number;
   /** Nodes that did not answer (dead, lost, not members). */
   timeouts: number;

@@ -41,7 +41,7 @@ export interface ChordOptions {
   self: NodeRef;
   transport: ChordTransport;
   clock: ChordClock;
-  /** Successor list length r (default 2*log2(expectedSize), at least 4). */
+  /** Successor list length r (default 2*log2(expectedSize), at least 4; at most 32). */
   successors?: number;
   /** The ring size to plan for (default 1000). */
   expectedSize?: number;
@@ -57,8 +57,10 @@ export interface ChordOptions {
   random?: () => number;
 }
 
-/** Default successor list length for an expected ring size: 2*log2(size), at least 4. */
-export const successorListLength = (expectedSize: number): number => Math.max(4, Math.ceil(2 * Math.log2(Math.max(2, expectedSize))));
+/** Longest successor list: with up to r - 1 suspects in front it stays within what a state answer may carry (MAX_LIST). */
+const MAX_R = 32;
+/** Default successor list length for an expected ring size: 2*log2(size), at least 4, at most 32. */
+export const successorListLength = (expectedSize: number): number => Math.min(MAX_R, Math.max(4, Math.ceil(2 * Math.log2(Math.max(2, expectedSize)))));
 
 /** Next-hop candidates a `find` step names: fallbacks when the closest one is dead. */
 const CANDIDATES = 5;
@@ -110,7 +112,7 @@ export class ChordNode {
     this.self = o.self;
     this.transport = o.transport;
     this.clock = o.clock;
-    this.r = Math.max(1, Math.floor(o.successors ?? successorListLength(o.expectedSize ?? 1000)));
+    this.r = Math.min(MAX_R, Math.max(1, Math.floor(o.successors ?? successorListLength(o.expectedSize ?? 1000))));
     this.periods = [o.stabilizeMs ?? 1000, o.fixFingersMs ?? 1000, o.checkPredecessorMs ?? 2000];
     this.attempts = Math.max(1, o.attempts ?? 2);
     this.listRouting = o.listRouting ?? true;
