@@ -144,7 +144,7 @@ export class Outbox {
 
   private track(p: Promise<void>): void {
     this.flights.add(p);
-    p.finally(() => this.flights.delete(p));
+    p.catch((e: Error) => this.host.log('%(ERROR:outbox: ' + e.message + ')')).finally(() => this.flights.delete(p));
   }
 
   private receiver(id: string): Receiver {
