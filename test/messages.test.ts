@@ -252,6 +252,20 @@ test('a message refused as a whole (another node now at the URL) is dropped, and
   assert.ok(a.host.logs.some((l) => l.includes('refused message')));
 });
 
+test('a damaged message log: what is damaged is skipped and said, the rest loads', async () => {
+  const { net, a, b, bFiles } = await counterPair();
+  await line(a, `[send ${B} \\[data n 5\\]]`);
+  await net.advance(0);
+  bFiles.set('jml.state.messages', bFiles.get('jml.state.messages') + '{"in":[{"from":1}]}\n{"done":\n{"in":[{"from":"x"\n');
+  b.messenger.stop();
+  const b2 = netNode(net, B, 2, bFiles);
+  await net.advance(0);
+  assert.ok(b2.host.logs.some((l) => l.includes('a stored message is damaged')), b2.host.logs.join('\n'));
+  assert.ok(b2.host.logs.some((l) => l.includes('not JSON') || l.includes('JSON')), 'a line that is not JSON is said');
+  assert.is(b2.node.interp.macros.get('data-n')?.body, '5');
+  assert.is(b2.messenger.inbox.waiting().length, 0);
+});
+
 test('[send] needs the network capability; the message log refuses what is too big', async () => {
   const { a } = pair();
   const r = await a.node.evalLine(`[send ${B} hi]`, { caps: new Set() });

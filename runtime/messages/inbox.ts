@@ -30,8 +30,8 @@ export class Inbox {
   private pending: Envelope[] = [];
   private handling = false;
   readonly recent: Handled[] = [];
-  /** While replaying: handlings already done, `FROM:SEQ`. */
-  private done = new Set<string>();
+  /** While replaying: stored messages not yet known to be handled, by `FROM:SEQ` (a handled one leaves at once, so this holds only what waits). */
+  private stored = new Map<string, Envelope>();
 
   constructor(
     private host: Host,
@@ -45,24 +45,30 @@ export class Inbox {
 
   /** Rebuild from the log's records, in order. */
   replay(r: Record<string, any>): void {
-    if (r.in) {
+    if (Array.isArray(r.in)) {
       for (const v of r.in) {
-        const e = v as Envelope;
+        let e: Envelope;
+        try {
+          e = parseEnvelope(v); // the log is a file: checked like anything else read
+        } catch (x) {
+          this.host.log('%(ERROR:' + this.log.file + ': a stored message is damaged (' + (x as Error).message + '), skipped)');
+          continue;
+        }
         this.last.set(e.from, Math.max(this.last.get(e.from) || 0, e.seq));
-        this.pending.push(e);
+        this.stored.set(e.from + ':' + e.seq, e);
       }
-    } else if (r.done) this.finished(r.done[0], r.done[1]);
+    } else if (Array.isArray(r.done)) this.finished(String(r.done[0]), Number(r.done[1]));
   }
 
-  /** A handling the state log shows was done (its definitions were kept with it). */
+  /** A handling that was done (its record, or its definitions in the state log). */
   finished(from: string, seq: number): void {
-    this.done.add(from + ':' + seq);
+    this.stored.delete(from + ':' + seq);
   }
 
   /** After replay: drop what was handled, handle the rest. */
   start(): void {
-    this.pending = this.pending.filter((e) => !this.done.has(e.from + ':' + e.seq));
-    this.done.clear(); // from here on a message is pending once and handled once
+    this.pending = [...this.stored.values()];
+    this.stored.clear(); // from here on a message is pending once and handled once
     void this.next();
   }
 
