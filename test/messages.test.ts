@@ -256,7 +256,7 @@ test('a damaged message log: what is damaged is skipped and said, the rest loads
   const { net, a, b, bFiles } = await counterPair();
   await line(a, `[send ${B} \\[data n 5\\]]`);
   await net.advance(0);
-  bFiles.set('jml.state.messages', bFiles.get('jml.state.messages') + '{"in":[{"from":1}]}\n{"done":\n{"in":[{"from":"x"\n');
+  bFiles.set('jml.state.messages', bFiles.get('jml.state.messages') + '{"in":[{"from":1}]}\n{"done":\n{"q":{"n":"x"}}\n{"a":[5]}\n{"ok":[]}\n{"in":[{"from":"x"\n');
   b.messenger.stop();
   const b2 = netNode(net, B, 2, bFiles);
   await net.advance(0);
@@ -264,6 +264,9 @@ test('a damaged message log: what is damaged is skipped and said, the rest loads
   assert.ok(b2.host.logs.some((l) => l.includes('not JSON') || l.includes('JSON')), 'a line that is not JSON is said');
   assert.is(b2.node.interp.macros.get('data-n')?.body, '5');
   assert.is(b2.messenger.inbox.waiting().length, 0);
+  assert.ok(b2.host.logs.some((l) => l.includes('a queued message is damaged')));
+  // and it still sends
+  assert.match(await line(b2, `[send ${A} still here]`), /:1$/);
 });
 
 test('[send] needs the network capability; the message log refuses what is too big', async () => {

@@ -83,12 +83,14 @@ export class Outbox {
   replay(r: Record<string, any>): void {
     if (r.q) {
       const m = r.q as Outgoing;
+      if (!isOutgoing(m)) return this.host.log('%(ERROR:' + this.log.file + ': a queued message is damaged, skipped)');
       this.nextN = Math.max(this.nextN, m.n + 1);
       if (m.o) this.origins.add(m.o);
       this.place(m);
-    } else if (r.a) for (const [n, to, seq] of r.a) this.assign(n, to, seq, false);
-    else if (r.ok) this.acked(r.ok[0], r.ok[1], false);
-    else if (r.x) this.drop(r.x[0], r.x[1], false);
+    } else if (Array.isArray(r.a)) {
+      for (const a of r.a) if (Array.isArray(a) && isCount(a[0]) && typeof a[1] === 'string' && isCount(a[2])) this.assign(a[0], a[1], a[2], false);
+    } else if (Array.isArray(r.ok) && typeof r.ok[0] === 'string' && isCount(r.ok[1])) this.acked(r.ok[0], r.ok[1], false);
+    else if (Array.isArray(r.x) && isCount(r.x[0])) this.drop(r.x[0], String(r.x[1]), false);
   }
 
   /** Queue a message: kept on disk before this returns its number. */
@@ -288,6 +290,13 @@ export class Outbox {
     this.cancels.add(cancel);
   }
 }
+
+const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n > 0;
+
+/** A queued message as the log must hold it: numbered, timed, with text and somewhere to go. */
+const isOutgoing = (m: any): m is Outgoing =>
+  !!m && isCount(m.n) && typeof m.time === 'number' && typeof m.body === 'string' &&
+  (typeof m.url === 'string' || (typeof m.to === 'string' && isCount(m.seq))) && (m.o === undefined || typeof m.o === 'string');
 
 /** Doubling from 1 s to 60 s, each with up to a quarter more at random (so many senders do not retry in step). */
 function nextBackoff(last: number): number {
