@@ -65,7 +65,10 @@ export class Messenger {
     if (this.opened) return;
     this.opened = true;
     for (const r of this.log.records() as Iterable<Record<string, any>>) {
-      if (r.peer) this.peers.set(r.peer[0], r.peer[1]);
+      if (r.peer) {
+        const [id, url] = Array.isArray(r.peer) ? r.peer : [];
+        if (typeof id === 'string' && isShortId(id) && typeof url === 'string' && /^https?:\/\/[^\s]+$/.test(url) && (this.peers.has(id) || this.peers.size < MAX_PEERS)) this.peers.set(id, url);
+      }
       else if (r.q || r.a || r.ok || r.x) this.outbox.replay(r);
       else if (r.in || r.done) this.inbox.replay(r);
     }
