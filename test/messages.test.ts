@@ -203,6 +203,9 @@ test('refused: a forged sender, a bad signature, another receiver, a replay, gar
   // for C itself, sent to B
   r = await post(b.web, '/msg', JSON.stringify(env({ to: cid })));
   assert.match(r.body, 'not for this node');
+  // a time no Date can hold (the inbox shows times as dates)
+  r = await post(b.web, '/msg', JSON.stringify(env({ time: 9e15 })));
+  assert.match(r.body, 'time must be');
   r = await post(b.web, '/msg', '{"from":1}');
   assert.match(r.body, 'malformed');
   r = await post(b.web, '/msg', 'not json');

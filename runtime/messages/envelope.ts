@@ -48,7 +48,8 @@ export function parseEnvelope(v: unknown): Envelope {
   const e = v as Record<string, unknown>;
   for (const f of ['from', 'key', 'to', 'body', 'sig']) if (typeof e[f] !== 'string') throw new Refusal(`malformed message: ${f} must be text`);
   if (!isSeq(e.seq)) throw new Refusal('malformed message: seq must be a whole number from 1');
-  if (!isSeq(e.time)) throw new Refusal('malformed message: time must be ms since the epoch');
+  // a Date can hold it (the inbox shows it as one)
+  if (!isSeq(e.time) || e.time > 8.64e15) throw new Refusal('malformed message: time must be ms since the epoch');
   if (!isShortId(e.from as string) || !isShortId(e.to as string)) throw new Refusal('malformed message: from and to must be short IDs');
   if ((e.body as string).length > MAX_MESSAGE_BODY) throw new Refusal(`message too large: the body is over ${MAX_MESSAGE_BODY} characters`);
   if (Object.keys(e).length !== 7) throw new Refusal('malformed message: unknown fields');
