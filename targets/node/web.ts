@@ -416,12 +416,13 @@ export async function webMain(o: CliOptions): Promise<number> {
     return 1;
   }
   const host = hostname.includes(':') ? `[${hostname}]` : hostname;
-  err(`Magni web node on http://${host}:${server.port}/ (key in ${keyFile})`);
+  // the line that says the node serves comes last: whoever waits for it has the others
   err(`node ${messenger.identity().shortId} (${messenger.identity().peerId})`);
-  if (o.bootstrap) bootstrap(messenger, o.bootstrap);
-  ring.start(o.bootstrap && baseUrl(o.bootstrap), err);
   if (!/^(127\.|::1$|localhost$)/.test(hostname))
     err(`run: warning: serving on ${hostname}, beyond this machine: whoever holds the key in ${keyFile} is the owner; keep it secret`);
+  err(`Magni web node on http://${host}:${server.port}/ (key in ${keyFile})`);
+  if (o.bootstrap) bootstrap(messenger, o.bootstrap);
+  ring.start(o.bootstrap && baseUrl(o.bootstrap), err);
   return untilStopped(() => (messenger.stop(), ring.stop(), Promise.all([server.stop(), sensors && sensors.stop()]).then(() => {})));
 }
 
