@@ -10,7 +10,6 @@
 //   node --import tsx bench/messages.ts [--messages N]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +17,7 @@ import { MagniNode, Messenger } from '../runtime/index.ts';
 import { nodeHost } from '../targets/node/host.ts';
 import { readOrCreateNodeKey, verify } from '../targets/node/node-key.ts';
 import { QuickJSVm, nodeHostABI } from '../targets/quickjs/board.ts';
+import { freePort } from './ports.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RUN = join(ROOT, 'run');
@@ -38,14 +38,6 @@ process.on('exit', () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => ok(p));
-    });
-  });
-}
 
 /** A receiver process that trusts the sender (untrusted senders are held to 60 deliveries a minute). */
 async function receiver(bun: boolean, trust: string): Promise<{ url: string; proc: ChildProcess }> {
