@@ -214,19 +214,30 @@ function ringOf(heads: string[], r: number, seed: number): { sim: Sim; nodes: Ch
   return { sim, nodes };
 }
 
+/**
+ * Ring 1, 4, 8, c with r = 2 (simulator seed), and node 2 joining through
+ * nodes[via], stopped k events in, the invariants checked after each; joined:
+ * 2 is then 1's successor and 4's predecessor.
+ */
+function joinStopped(seed: number, via: number, k: number) {
+  const { sim, nodes } = ringOf(['1', '4', '8', 'c'], 2, seed);
+  const newcomer = sim.addNode(id('2'));
+  sim.join(newcomer, () => nodes[via].self, 500, () => newcomer.start());
+  for (let e = 0; e < k; e++) {
+    sim.step();
+    assert.equal(sim.problems(), [], `k=${k}, event ${e}`);
+  }
+  const joined = nodes[0].succs[0]?.id === newcomer.self.id && nodes[1].pred?.id === newcomer.self.id;
+  return { sim, nodes, newcomer, joined };
+}
+
 test("Zave's counterexample: a node joins and then fails, at every point of its join; the ring heals", () => {
   // ring 1, 4, 8, c with r = 2; node 2 joins (through 8) between 1 and 4, and fails k events after it started
   let k = 0;
   for (let settled = false; !settled; k++) {
-    const { sim, nodes } = ringOf(['1', '4', '8', 'c'], 2, 3);
-    const newcomer = sim.addNode(id('2'));
-    sim.join(newcomer, () => nodes[2].self, 500, () => newcomer.start());
-    for (let e = 0; e < k; e++) {
-      sim.step();
-      assert.equal(sim.problems(), [], `k=${k}, event ${e}`);
-    }
+    const { sim, nodes, newcomer, joined } = joinStopped(3, 2, k);
     // from the point where the newcomer is 1's successor and 4's predecessor, a crash is the plain case
-    settled = nodes[0].succs[0]?.id === newcomer.self.id && nodes[1].pred?.id === newcomer.self.id;
+    settled = joined;
     sim.crash(newcomer);
     heal(sim);
     assert.equal(sim.sortedIds(), nodes.map((n) => n.self.id));
@@ -236,14 +247,8 @@ test("Zave's counterexample: a node joins and then fails, at every point of its 
 
 test('a node joins and its successor fails, at every point of the join; the ring heals', () => {
   for (let k = 0, settled = false; !settled; k++) {
-    const { sim, nodes } = ringOf(['1', '4', '8', 'c'], 2, 4);
-    const newcomer = sim.addNode(id('2'));
-    sim.join(newcomer, () => nodes[3].self, 500, () => newcomer.start());
-    for (let e = 0; e < k; e++) {
-      sim.step();
-      assert.equal(sim.problems(), [], `k=${k}, event ${e}`);
-    }
-    settled = nodes[0].succs[0]?.id === newcomer.self.id && nodes[1].pred?.id === newcomer.self.id;
+    const { sim, nodes, newcomer, joined } = joinStopped(4, 3, k);
+    settled = joined;
     assert.ok(sim.canCrash(nodes[1]), 'r = 2 leaves every member a live successor');
     sim.crash(nodes[1]);
     heal(sim);
