@@ -214,7 +214,7 @@ export class Outbox {
       const r = this.receiver(id);
       const q = this.unresolved.get(url) || [];
       const a: [number, string, number][] = q.map((m, i) => [m.n, id, r.seq + 1 + i]);
-      this.log.append({ a });
+      if (a.length) this.log.append({ a });
       for (const [n, , seq] of a) this.assign(n, id, seq, false);
       this.retryUrl.delete(url);
     } catch (e) {
@@ -283,6 +283,7 @@ export class Outbox {
   /** Look again in ms (a host without timers tries again at the next send). */
   private later(ms: number): void {
     if (!this.host.setTimer) return;
+    // a little after retryAt: a timer may fire a millisecond early by the clock kick() reads
     const cancel = this.host.setTimer(ms + 10, () => {
       this.cancels.delete(cancel);
       this.kick();
