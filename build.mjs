@@ -98,6 +98,31 @@ export async function measureHeap(bundlePath = join(ROOT, 'dist/board.js')) {
   }
 }
 
+/**
+ * Heap after loading the whole core on a fresh virtual board: runtime/index.ts
+ * (what dist/core.js holds: the language, identity, messages, the CHORD
+ * table) as a classic script, stripped as qjsc -s does, after the board's
+ * polyfills. The board bundle carries less (no messages, no ring), so its
+ * figure alone would not show what the core costs a device.
+ */
+export async function measureCoreHeap() {
+  const { tsImport } = await import('tsx/esm/api');
+  const { QuickJSVm } = await tsImport(pathToFileURL(join(ROOT, 'targets/quickjs/board.ts')).href, import.meta.url);
+  const r = await esbuild.build({
+    ...neutral, absWorkingDir: ROOT, format: 'iife', globalName: 'magniCore', write: false, logLevel: 'silent',
+    stdin: { contents: "import './targets/quickjs/polyfills.ts'; export * from './runtime/index.ts';", resolveDir: ROOT, loader: 'ts' },
+  });
+  const vm = await QuickJSVm.create({ log: () => {} });
+  try {
+    vm.evalScript(r.outputFiles[0].text, 'core.js');
+    const exported = vm.evalScript('typeof magniCore.ChordNode + typeof magniCore.MagniNode + typeof magniCore.Messenger', 'check.js');
+    if (exported !== 'functionfunctionfunction') throw new Error('the core did not load on the board: ' + exported);
+    return vm.sample();
+  } finally {
+    vm.dispose();
+  }
+}
+
 const short = (s) => JSON.stringify(s.length > 60 ? s.slice(0, 57) + '...' : s);
 const num = (n) => n.toLocaleString('en-US');
 
@@ -124,9 +149,12 @@ async function main(argv) {
   if (heap && built[Object.keys(BUNDLES).indexOf('dist/board.js')].status === 'fulfilled') {
     try {
       const h = await measureHeap();
-      rows.push(['QuickJS heap after load', num(h.load), '', num(BUDGET.heapLoad)]);
+      rows.push(['QuickJS heap after loading the board', num(h.load), '', num(BUDGET.heapLoad)]);
       rows.push(['QuickJS heap peak (workload)', num(h.peak), '', num(BUDGET.heapPeak)]);
       if (h.load > BUDGET.heapLoad) failures.push(`QuickJS heap after load is ${num(h.load)} bytes, over the ${BUDGET.heapLoad / KiB} KiB budget`);
+      const core = await measureCoreHeap();
+      rows.push(['QuickJS heap after loading the core', num(core), '', num(BUDGET.heapLoad)]);
+      if (core > BUDGET.heapLoad) failures.push(`QuickJS heap after loading the core is ${num(core)} bytes, over the ${BUDGET.heapLoad / KiB} KiB budget`);
       if (h.peak > BUDGET.heapPeak) failures.push(`QuickJS heap peak is ${num(h.peak)} bytes, over the ${BUDGET.heapPeak / KiB} KiB budget`);
       failures.push(...h.wrong);
     } catch (e) {

@@ -86,8 +86,9 @@ console.log(`| \`bun -e 0\` | ${ms(bunBare)} | |`);
 console.log(`| \`echo "[+ 1 2]" \\| ./run --bun\` | ${ms(bunRun)} | ${(bunRun / bunBare).toFixed(2)}x |`);
 console.log(`| \`echo "[+ 1 2]" \\| ./run --board\` | ${ms(boardRun)} | ${(boardRun / nodeBare).toFixed(2)}x (of Node) |`);
 
-const { measureHeap } = await import(pathToFileURL(join(ROOT, 'build.mjs')).href);
+const { measureHeap, measureCoreHeap } = await import(pathToFileURL(join(ROOT, 'build.mjs')).href);
 const heap = await measureHeap();
+const coreHeap = await measureCoreHeap();
 const core = readFileSync(join(ROOT, 'dist', 'core.js'));
 console.log(`\n| core | value |\n|---|---:|\n| \`dist/core.js\` minified | ${core.length} bytes |\n| \`dist/core.js\` gzip | ${gzipSync(core, { level: 9 }).length} bytes |` +
-  `\n| QuickJS heap after loading the board bundle | ${heap.load} bytes |\n| QuickJS heap peak, build.mjs standard workload | ${heap.peak} bytes |`);
+  `\n| QuickJS heap after loading the whole core | ${coreHeap} bytes |\n| QuickJS heap after loading the board bundle | ${heap.load} bytes |\n| QuickJS heap peak, build.mjs standard workload | ${heap.peak} bytes |`);

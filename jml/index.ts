@@ -5,6 +5,6 @@ export * from './capabilities.ts';
 export type { JmlHost } from './host.ts';
 export { type MacroDef, definitionLine, extractDefinitions } from './macro.ts';
 export { BUILTINS, IMPURE, lookup, isoTime, type Builtin } from './builtins.ts';
-export { examples, groups, type ExampleGroup } from './help.ts';
+export { groups } from './help.ts';
 export { unescapeOutput, quote, braces, words, headRest } from './text.ts';
 export { JmlError, BudgetError } from './errors.ts';

@@ -1,6 +1,7 @@
-// The core: the language plus the node. Bundled as dist/core.js; the web
-// router, which a device without a web server does not need, is
-// runtime/web/index.ts (dist/web.js).
+// The core: the language plus the node (identity, messages, the CHORD
+// table). Bundled as dist/core.js; the web router, which a device without a
+// web server does not need, is runtime/web/index.ts (dist/web.js), and the
+// DHT on the ring rides with it (runtime/chord/dht.ts).
 export * from '../jml/index.ts';
 export type { Host, FileLine } from './host.ts';
 export { MagniNode, type NodeOptions, type LineResult, type Version } from './magni.ts';
@@ -10,3 +11,4 @@ export * from './identity/index.ts';
 export { Messenger, type MessengerOptions, type Envelope, MAX_MESSAGE_BODY, parseEnvelope, Refusal, seal, signedText, verifyEnvelope, baseUrl } from './messages/index.ts';
 export type { KeyType, NodeKey, HttpAnswer } from './host.ts';
 export { idText, nodeIdentity, registerIdentity } from './node-identity.ts';
+export * from './chord/index.ts';

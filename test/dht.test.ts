@@ -4,7 +4,8 @@
 // and bounded.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Dht, keyToPoint, type ChordNode, type DhtOptions } from '../runtime/chord/index.ts';
+import { keyToPoint, type ChordNode } from '../runtime/chord/index.ts';
+import { Dht, type DhtOptions } from '../runtime/chord/dht.ts';
 import { Sim, randomId } from './chord-sim.ts';
 
 const SYNC = 2000;

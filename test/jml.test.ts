@@ -2,7 +2,8 @@
 // numbers, escapes, definitions and reflection.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BUILTINS, examples, Interpreter, MagniNode } from '../runtime/index.ts';
+import { BUILTINS, groups as helpGroups, Interpreter, MagniNode } from '../runtime/index.ts';
+import { examples } from '../jml/examples.ts';
 import { memHost } from './memhost.ts';
 import { norm } from '../jml/numbers.ts';
 
@@ -40,6 +41,8 @@ test('the help text is groups of name, input and result rows, one for every buil
   }
   assert.is(new Set(names).size, names.length, 'each builtin once');
   for (const name of BUILTINS.keys()) assert.ok(names.includes(name), name + ' is documented');
+  // [help] (in the core) lists the same names in the same groups as the examples (outside it)
+  assert.equal(helpGroups(), groups.map(([g, rows]) => [g, rows.map((r) => r[0]).join(' ')]));
   assert.match(out('[help]'), /^math: \+ \* - \/ % inc dec .*\nlogic: and or xor not if\n/);
 });
 

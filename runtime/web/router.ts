@@ -10,7 +10,7 @@ import { BUILTINS, type Builtin, isoTime } from '../../jml/builtins.ts';
 import { type Capabilities, OWNER, PREVIEW, VISITOR } from '../../jml/capabilities.ts';
 import type { EvalOptions } from '../../jml/evaluation.ts';
 import { JmlError } from '../../jml/errors.ts';
-import { examples } from '../../jml/help.ts';
+import { examples } from '../../jml/examples.ts';
 import { unescapeOutput } from '../../jml/text.ts';
 import { utf8Length } from '../../jml/utf8.ts';
 import { esc, field, form, HttpError, link, page, pageLink, redirect, text } from './html.ts';

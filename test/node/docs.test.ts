@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { freePort, RUN, tempDir } from './util.ts';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { examples } from '../../runtime/index.ts';
+import { examples } from '../../jml/examples.ts';
 import cases from '../conformance.json' with { type: 'json' };
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');

@@ -1,0 +1,11 @@
+import * as esbuild from 'esbuild';
+const r = await esbuild.build({ bundle:true, minify:true, target:'es2020', platform:'neutral', format:'esm', entryPoints:[process.argv[2]], write:false, legalComments:'none'});
+const t = r.outputFiles[0].text;
+const protos=[String.prototype,Array.prototype,Map.prototype,Set.prototype,Uint8Array.prototype,Object.prototype,Number.prototype,Promise.prototype,Error.prototype,RegExp.prototype,Date.prototype,Function.prototype, Object,Number,Math,JSON,Promise,Array,String,BigInt,Uint8Array,Date,Symbol,ArrayBuffer.prototype,DataView.prototype,TextEncoder.prototype];
+const builtin = n => protos.some(p=>n in p) || ['message','stack','buffer','value','done','next','then','name','byteLength','byteOffset'].includes(n);
+const m={}; for (const x of t.matchAll(/\.([A-Za-z_$][\w$]{2,})\b/g)) m[x[1]]=(m[x[1]]||0)+1;
+for (const x of t.matchAll(/[{,]([A-Za-z_$][\w$]{2,}):/g)) m[x[1]]=(m[x[1]]||0)+1;
+let tot=0; const rows=Object.entries(m).filter(([k])=>!builtin(k)).map(([k,c])=>[c*(k.length-2),k,c]).sort((a,b)=>b[0]-a[0]);
+for (const r of rows) tot+=r[0];
+console.log('len',t.length,'own-prop saving upper bound',tot, 'distinct', rows.length);
+console.log(rows.slice(0,80).map(r=>r[1]+':'+r[2]).join(' '));
