@@ -69,7 +69,7 @@ test('kill -9 during add: no partial block under a real name; a re-run succeeds'
   for (let round = 0; round < 5; round++) {
     const child = spawn(RUN, ['mimei', 'add', mid, join(dir, 'big.bin'), '--chunk', '65536', '--state', join(dir, 's.state')], { cwd: dir, stdio: 'ignore' });
     const exited = new Promise((r) => child.on('exit', r));
-    await sleep(100 + Math.floor(next() * 400));
+    await sleep(40 + Math.floor(next() * 250));
     child.kill('SIGKILL'); // (a no-op if this round's add already finished)
     await exited;
     blocks = checkStore(dir);
