@@ -57,6 +57,20 @@ export interface Host extends JmlHost {
    */
   appendLine(path: string, line: string, lazy?: boolean): number;
 
+  // ---- binary files (optional: the Mimei block store needs them) ----
+  /** A whole binary file, or null when it does not exist; throws when it is larger than maxBytes. */
+  readBytes?(path: string, maxBytes: number): Uint8Array | null;
+  /**
+   * Write a whole file atomically and durably (creating its directory): after
+   * a crash at any moment the path holds either nothing (or what it held) or
+   * all of bytes, never a part. Throws with a clear message on failure.
+   */
+  writeBytes?(path: string, bytes: Uint8Array): void;
+  /** The names of the files in a directory (none when it does not exist). */
+  listFiles?(dir: string): string[];
+  /** Remove a file if it exists. */
+  removeFile?(path: string): void;
+
   // ---- between nodes (optional: a host without them has no identity or messages) ----
   /** SHA-256 of data (a device has it in hardware). */
   sha256?(data: Uint8Array): Uint8Array;

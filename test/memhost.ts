@@ -5,6 +5,8 @@ import { utf8Length } from '../jml/utf8.ts';
 
 export interface MemHost extends Host {
   files: Map<string, string>;
+  /** Binary files (the block store's), by path. */
+  bins: Map<string, Uint8Array>;
   logs: string[];
   tick(ms: number): void;
 }
@@ -13,8 +15,18 @@ export function memHost(files: Map<string, string> = new Map(), now = Date.UTC(2
   let seed = 1;
   let t = now;
   const logs: string[] = [];
+  const bins = new Map<string, Uint8Array>();
   return {
     files,
+    bins,
+    readBytes(path, max) {
+      const b = bins.get(path);
+      if (b && b.length > max) throw new Error(`${path} is larger than ${max} bytes`);
+      return b ? b.slice() : null;
+    },
+    writeBytes: (path, bytes) => void bins.set(path, bytes.slice()),
+    listFiles: (dir) => [...bins.keys()].filter((p) => p.startsWith(dir + '/')).map((p) => p.slice(dir.length + 1)),
+    removeFile: (path) => void bins.delete(path),
     logs,
     tick: (ms) => void (t += ms),
     now: () => t,

@@ -30,9 +30,10 @@ function keyHash(sha256: Sha256, type: KeyType, raw: Uint8Array): Uint8Array {
   return h.subarray(0, 20);
 }
 
-function shortIdOfHash(h: Uint8Array): string {
+/** The 27-character form of 20 bytes, with a type tag in the 2 spare bits (1: a key; Mimei IDs use 2). */
+export function shortIdOfHash(h: Uint8Array, tag = KEY_TAG): string {
   const s = toBase64url(h);
-  return BASE64URL[BASE64URL.indexOf(s[26]) | KEY_TAG] + s.slice(1, 26) + s[0];
+  return BASE64URL[BASE64URL.indexOf(s[26]) | tag] + s.slice(1, 26) + s[0];
 }
 
 const ringOfHash = (h: Uint8Array): string => toHex(h).toLowerCase();

@@ -43,6 +43,7 @@ commands:
   run servers start N [--port P] | list | stop [ID|PORT|all]
                                 a group of N nodes on this machine (./servers/), one process each
   run sensors [options]         print the sensors' readings once (JSON)
+  run mimei COMMAND ...         the Mimei store: create, add, setcid, get, show, database commands (run mimei --help)
 
 ${SENSOR_USAGE}
 
@@ -110,10 +111,10 @@ export function parseArgs(argv: string[]): CliOptions {
     else if (/^-[tqvh]{2,}$/.test(a)) argv.splice(i + 1, 0, ...a.slice(1).split('').map((c) => '-' + c));
     else if (a.startsWith('--') && (last = sensorOption(argv, i, o.sensors)) >= 0) i = last;
     else if (a.startsWith('-')) throw new Error('unknown option ' + a);
-    else if (a === 'servers' && o.stateFiles.length === 0 && !o.command) {
+    else if ((a === 'servers' || a === 'mimei') && o.stateFiles.length === 0 && !o.command) {
       o.command = a; // the rest are its own words
       o.stateFiles = argv.slice(i + 1);
-      if (o.bun) o.stateFiles.push('--bun');
+      if (o.bun && a === 'servers') o.stateFiles.push('--bun');
       break;
     } else if ((a === 'key' || a === 'upgrade' || a === 'id' || a === 'sensors') && o.stateFiles.length === 0 && !o.command) o.command = a;
     else o.stateFiles.push(a);
@@ -286,7 +287,7 @@ export async function main(argv: string[]): Promise<number> {
     err(USAGE);
     return 2;
   }
-  for (const f of o.command === 'servers' ? [] : stateFilesOf(o)) {
+  for (const f of o.command === 'servers' || o.command === 'mimei' ? [] : stateFilesOf(o)) {
     if (existsSync(f) && !statSync(f).isFile()) {
       err(`run: ${f} is not a state file (it is a directory or a device); give a file's path`);
       return 2;
@@ -296,7 +297,9 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return 0;
   }
+  if (o.command === 'mimei' && !o.bun) return (await import('./mimei.ts')).mimeiMain(o.stateFiles);
   if (o.bun && !('Bun' in globalThis) && o.command !== 'servers') return onBun(argv);
+  if (o.command === 'mimei') return (await import('./mimei.ts')).mimeiMain(o.stateFiles);
   if (o.command === 'servers') {
     const { serversMain } = await import('./servers.ts');
     return serversMain(o.stateFiles, await fromRoot('run'));

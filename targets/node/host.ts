@@ -1,7 +1,7 @@
 // The Host on Node and Bun: files through node:fs, randomness from
 // Web Crypto (a global: cheaper to start than node:crypto), wget through
 // fetch (asynchronous: the node never waits on it).
-import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { FileLine, Host, HttpAnswer, KeyType, NodeKey } from '../../runtime/host.ts';
 import { readOrCreateNodeKey, sha256, verify } from './node-key.ts';
@@ -121,6 +121,74 @@ export function appendText(path: string, text: string, fresh = false, lazy = fal
   }
 }
 
+/** A whole binary file (at most maxBytes), or null when it does not exist. */
+export function readBytes(path: string, maxBytes: number): Uint8Array | null {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size > maxBytes) throw new Error(`${path} is larger than ${maxBytes} bytes`);
+    const b = new Uint8Array(size);
+    for (let at = 0, n; at < size; at += n) if (!(n = readSync(fd, b, at, size - at, at))) throw new Error(`${path} changed while being read`);
+    return b;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Write a whole file atomically and durably: a temp file beside it (written,
+ * fsynced), renamed over the name, then the directory fsynced. A crash at
+ * any moment leaves the old file or the new one, never a part; a temp file
+ * (NAME.PID.tmp) may be left, which readers of the directory skip.
+ */
+export function writeBytes(path: string, bytes: Uint8Array): void {
+  const dir = dirname(path);
+  if (!existsSync(dir)) {
+    mkdirSync(dir, { recursive: true });
+    syncDir(dir);
+  }
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    const fd = openSync(tmp, 'w', 0o644);
+    try {
+      for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {}
+    throw writeFailure(e, path);
+  }
+  syncDir(path);
+}
+
+export function listFiles(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+}
+
+export function removeFile(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+}
+
 export interface NodeHostOptions {
   /** The node's key file (made on first use): without it the host has no node key. */
   keyFile?: string;
@@ -164,5 +232,9 @@ export function nodeHost(log: (line: string) => void = (line) => writeSync(2, li
       }
     },
     appendLine: (path, line, lazy) => appendText(path, line + '\n', true, lazy),
+    readBytes,
+    writeBytes,
+    listFiles,
+    removeFile,
   };
 }

@@ -16,7 +16,7 @@ const NODE_MODULES = new Set(builtinModules.flatMap((m) => [m, m.split('/')[0]])
 const isHostModule = (p: string) => p.startsWith('node:') || p === 'bun' || p.startsWith('bun:') || NODE_MODULES.has(p) || NODE_MODULES.has(p.split('/')[0]);
 
 /** What the pure runtime offers, entry by entry: the core, the web router, the sensor node, the ring. */
-const ENTRIES = ['runtime/index.ts', 'runtime/web/index.ts', 'runtime/sensors/index.ts', 'runtime/chord/index.ts', 'runtime/chord/service.ts', 'runtime/chord/remote.ts'];
+const ENTRIES = ['runtime/index.ts', 'runtime/web/index.ts', 'runtime/sensors/index.ts', 'runtime/chord/index.ts', 'runtime/chord/service.ts', 'runtime/chord/remote.ts', 'runtime/mimei/index.ts'];
 
 async function bundleCore() {
   const imports: string[] = [];

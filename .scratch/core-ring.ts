@@ -1,2 +1,0 @@
-export * from '../runtime/index.ts';
-export * from '../runtime/chord/index.ts';

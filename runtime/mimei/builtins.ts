@@ -1,0 +1,66 @@
+// The Mimei store from JML:
+//   [mm-ver MID]            the latest version held (0: none)
+//   [mm-get MID [KEY]]      a file Mimei's content as text; a database's KEY
+//   [mm-set MID K V] [mm-del MID K...] [mm-hset MID H F V] [mm-hget MID H F]
+//   [mm-hgetall MID H] [mm-lpush MID K V...] [mm-lrange MID K START STOP]
+// Writes need the 'state' capability (a visitor or a preview never changes a
+// store); what is read is shown inert. The macro on-mimei ($mid $ver) runs
+// when a version from elsewhere is accepted.
+import { OWNER } from '../../jml/capabilities.ts';
+import type { Ctx } from '../../jml/evaluation.ts';
+import { JmlError } from '../../jml/errors.ts';
+import { headRest, inertArg, unescapeOutput, words } from '../../jml/text.ts';
+import { utf8Decode } from '../../jml/utf8.ts';
+import type { MagniNode } from '../magni.ts';
+import { DB_COMMANDS, dbCommand } from './db.ts';
+import { readFile } from './file.ts';
+import type { MimeiStore } from './mimei.ts';
+
+/** What [mm-get] reads of a file Mimei, at most. */
+const MAX_TEXT = 1 << 20;
+
+/** The first n - 1 words, then the rest of the text (unescaped) as the last; all words when n < 0. */
+function splitArgs(text: string, n: number): string[] {
+  if (n < 0) return words(text);
+  const out: string[] = [];
+  while (out.length < n - 1 && text.trim()) {
+    const [w, rest] = headRest(text);
+    out.push(w);
+    text = rest;
+  }
+  if (text.trim() || out.length < n - 1) out.push(unescapeOutput(text));
+  return out;
+}
+
+/** The on-mimei hook: run the owner's macro on-mimei, if there is one, for a changed Mimei. */
+export async function mimeiChanged(node: MagniNode, mid: string, seq: number): Promise<void> {
+  if (!node.interp.macros.has('on-mimei') || !/^[\w-]{27}$/.test(mid)) return;
+  await node.evalAsOne(`[on-mimei ${mid} ${seq}]`, { caps: OWNER, user: 'mimei:' + mid });
+}
+
+export function registerMimei(node: MagniNode, store: MimeiStore): void {
+  const b = node.interp.hostBuiltins;
+  const safely = (name: string, f: (a: string, it: Ctx) => string) => (a: string, it: Ctx) => {
+    try {
+      return inertArg(f(a, it), false).replace(/\n/g, '\\n');
+    } catch (e) {
+      throw new JmlError(name + ': ' + inertArg((e as Error).message, false));
+    }
+  };
+  b.set('mm-ver', safely('mm-ver', (a) => String(store.last(a.trim()))));
+  b.set('mm-get', safely('mm-get', (a) => {
+    const [mid, key] = headRest(a);
+    if (store.genesis(mid).db) return dbCommand(store, mid, 'get', [unescapeOutput(key)]).reply;
+    const v = store.version(mid);
+    return v ? utf8Decode(readFile(store.blocks, v.cid, MAX_TEXT)) : '';
+  }));
+  for (const cmd of ['set', 'del', 'hset', 'hget', 'hgetall', 'lpush', 'lrange']) {
+    const [, max, writes] = DB_COMMANDS[cmd];
+    b.set('mm-' + cmd, safely('mm-' + cmd, (a, it) => {
+      if (writes) it.need('state', 'mm-' + cmd);
+      const [mid, rest] = headRest(a);
+      return dbCommand(store, mid, cmd, splitArgs(rest, max)).reply;
+    }));
+  }
+  store.onChange = (mid, seq) => void mimeiChanged(node, mid, seq).catch((e) => node.host.log('%(ERROR:on-mimei: ' + (e as Error).message + ')'));
+}

@@ -1,0 +1,169 @@
+// The Mimei store: this node's Mimei and the ones it holds for others. The
+// genesis and every version record are blocks; STATE.mimei is the index, a
+// line per record, appended durably: `MID 0 GENESIS-CID` then `MID SEQ
+// VERSION-CID`. A line cut short or malformed is reported and skipped; a
+// record is checked (hash, signature, owner) each time it is read.
+import type { Host } from '../host.ts';
+import { cidToString, DAG_CBOR, parseCid } from '../identity/cid.ts';
+import { sameBytes } from './block.ts';
+import { addFile } from './file.ts';
+import { checkVersion, type Genesis, genesisOf, makeGenesis, midOf, signVersion, versionOf, type VersionRecord } from './records.ts';
+import { BlockStore } from './store.ts';
+
+interface Held {
+  genesis: Uint8Array;
+  /** Version record CIDs by rising seq. */
+  versions: { seq: number; cid: Uint8Array }[];
+}
+
+export interface MimeiOptions {
+  /** Why this store may not be written (another process holds it); unset: writable. */
+  readOnly?: string;
+}
+
+export class MimeiStore {
+  readonly blocks: BlockStore;
+  readonly indexFile: string;
+  private held = new Map<string, Held>();
+  /** Called after a version from elsewhere is accepted (the on-mimei hook). */
+  onChange?: (mid: string, seq: number) => void;
+
+  constructor(readonly host: Host, stateFile: string, readonly opts: MimeiOptions = {}) {
+    this.blocks = new BlockStore(host, stateFile + '.blocks');
+    this.indexFile = stateFile + '.mimei';
+    for (const l of host.readLines(this.indexFile)) {
+      const m = /^([\w-]{27}) (\d{1,15}) (b[a-z2-7]{1,200})$/.exec(l.text);
+      const h = m && this.held.get(m[1]);
+      let why = !l.complete ? 'cut short' : !m ? 'malformed' : '';
+      if (m && !why) {
+        try {
+          const cid = parseCid(m[3]).bytes;
+          if (m[2] === '0') h ? (why = 'a second genesis') : this.held.set(m[1], { genesis: cid, versions: [] });
+          else if (!h || +m[2] <= this.last(m[1])) why = 'out of order';
+          else h.versions.push({ seq: +m[2], cid });
+        } catch (e) {
+          why = (e as Error).message;
+        }
+      }
+      if (why) host.log(`%(ERROR:${this.indexFile}: the line at byte ${l.offset} is ${why}: skipped)`);
+    }
+  }
+
+  /** The MIDs held. */
+  list(): string[] {
+    return [...this.held.keys()];
+  }
+
+  private need(mid: string): Held {
+    const h = this.held.get(mid);
+    if (!h) throw new Error('mimei: no Mimei ' + mid.slice(0, 40) + ' here');
+    return h;
+  }
+
+  private crypto(): Required<Host> {
+    if (!this.host.nodeKey || !this.host.verify) throw new Error('mimei: this host has no node key');
+    return this.host as Required<Host>;
+  }
+
+  private writable(): Required<Host> {
+    if (this.opts.readOnly) throw new Error('mimei: ' + this.opts.readOnly);
+    return this.crypto();
+  }
+
+  private remember(mid: string, seq: number, cid: Uint8Array): void {
+    this.host.appendLine(this.indexFile, `${mid} ${seq} ${cidToString(cid)}`);
+  }
+
+  /** A new Mimei owned by this node's key: its MID. */
+  create(db = false): string {
+    const g = makeGenesis(this.writable(), db);
+    const cid = this.blocks.put(g, DAG_CBOR);
+    const mid = midOf(this.blocks.host.sha256, g);
+    this.remember(mid, 0, cid);
+    this.held.set(mid, { genesis: cid, versions: [] });
+    return mid;
+  }
+
+  /** The genesis of mid, checked against the MID. */
+  genesis(mid: string): Genesis {
+    const g = this.blocks.need(this.need(mid).genesis);
+    if (midOf(this.blocks.host.sha256, g) !== mid) throw new Error('mimei: the genesis does not name ' + mid);
+    return genesisOf(g);
+  }
+
+  /** The highest seq held (0: none). */
+  last(mid: string): number {
+    const v = this.need(mid).versions;
+    return v.length ? v[v.length - 1].seq : 0;
+  }
+
+  /** The seqs of the versions held, oldest first. */
+  seqs(mid: string): number[] {
+    return this.need(mid).versions.map((v) => v.seq);
+  }
+
+  /** Version seq of mid (default the latest), checked; null when none is held. */
+  version(mid: string, seq = this.last(mid)): VersionRecord | null {
+    const v = this.need(mid).versions.find((x) => x.seq === seq);
+    if (!v) return null;
+    const r = versionOf(this.blocks.need(v.cid));
+    if (r.mid !== mid || r.seq !== seq) throw new Error(`mimei: the record filed as version ${seq} of ${mid} is another`);
+    checkVersion(this.crypto(), r, this.genesis(mid));
+    return r;
+  }
+
+  /** The record's bytes, as they travel (phase 2: publish, sync). */
+  versionBytes(mid: string, seq = this.last(mid)): Uint8Array | null {
+    const v = this.need(mid).versions.find((x) => x.seq === seq);
+    return v ? this.blocks.need(v.cid) : null;
+  }
+
+  /** A new version of our own Mimei whose content is cid (its blocks should be in the store). */
+  commit(mid: string, cid: Uint8Array): VersionRecord {
+    const host = this.writable();
+    const h = this.need(mid);
+    const g = this.genesis(mid);
+    const me = host.nodeKey();
+    if (me.type !== g.type || !sameBytes(me.publicKey, g.key)) throw new Error('mimei: ' + mid + ' is not this node\'s (only its owner makes versions)');
+    const seq = this.last(mid) + 1;
+    const bytes = signVersion(host, { mid, seq, cid, time: host.now(), genesis: h.genesis });
+    return this.keep(bytes);
+  }
+
+  /**
+   * A version record from elsewhere (its bytes): kept when signed by the
+   * owner and newer than what we hold; else this throws and nothing changes.
+   * The genesis block must be held (or put into the store first).
+   */
+  accept(bytes: Uint8Array): VersionRecord {
+    const r = this.keep(bytes);
+    this.onChange?.(r.mid, r.seq);
+    return r;
+  }
+
+  private keep(bytes: Uint8Array): VersionRecord {
+    const host = this.writable();
+    const r = versionOf(bytes);
+    let h = this.held.get(r.mid);
+    const gBytes = this.blocks.getBlock(h ? h.genesis : r.genesis);
+    if (!gBytes || (h && !sameBytes(h.genesis, r.genesis))) throw new Error('mimei: the genesis of ' + r.mid + ' is not here');
+    if (midOf(host.sha256, gBytes) !== r.mid) throw new Error('mimei: the genesis does not name ' + r.mid);
+    checkVersion(host, r, genesisOf(gBytes));
+    if (h && r.seq <= this.last(r.mid)) throw new Error(`mimei: version ${r.seq} of ${r.mid} is not newer than version ${this.last(r.mid)} held (replayed?)`);
+    const cid = this.blocks.put(bytes, DAG_CBOR);
+    if (!h) {
+      this.remember(r.mid, 0, r.genesis);
+      this.held.set(r.mid, (h = { genesis: r.genesis, versions: [] }));
+    }
+    this.remember(r.mid, r.seq, cid);
+    h.versions.push({ seq: r.seq, cid });
+    return r;
+  }
+
+  /** Store a file (parts as they are read) and make it the next version. */
+  addFile(mid: string, parts: Iterable<Uint8Array>, chunkSize?: number): VersionRecord {
+    this.writable();
+    this.need(mid);
+    return this.commit(mid, addFile(this.blocks, parts, chunkSize));
+  }
+}

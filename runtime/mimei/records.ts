@@ -1,0 +1,94 @@
+// The two signed-for records of a Mimei, both DAG-CBOR blocks.
+// Genesis {created, db, key, nonce, type}: who owns it. The Mimei's ID (MID)
+// is the 27-character short ID of sha256(genesis) (type tag 2, where a node
+// key has 1), so anyone holding the genesis can check a MID.
+// Version {cid, key, mid, seq, sig, time, type, genesis}: in the spirit of an
+// IPNS record, the owner's signature over the DAG-CBOR of the other fields,
+// after a domain prefix (a signature made for anything else never fits).
+import type { Host, KeyType } from '../host.ts';
+import { concatBytes } from '../identity/bytes.ts';
+import { checkRawKey } from '../identity/publicKey.ts';
+import { isShortId, type Sha256, shortIdOfHash } from '../identity/shortId.ts';
+import { utf8Encode } from '../../jml/utf8.ts';
+import { sameBytes } from './block.ts';
+import { decode, encode, Link, type Value } from './dag-cbor.ts';
+
+export interface Genesis {
+  type: KeyType;
+  key: Uint8Array;
+  /** ms since the epoch */
+  created: number;
+  db: boolean;
+  nonce: Uint8Array;
+}
+
+export interface VersionRecord {
+  mid: string;
+  seq: number;
+  /** The content's CID. */
+  cid: Uint8Array;
+  time: number;
+  /** The genesis block's CID: a node that meets the Mimei first through this record fetches it. */
+  genesis: Uint8Array;
+  type: KeyType;
+  key: Uint8Array;
+  sig: Uint8Array;
+}
+
+const MID_TAG = 2;
+const DOMAIN = utf8Encode('magni-mimei-version\n');
+
+export const midOf = (sha256: Sha256, genesis: Uint8Array): string => shortIdOfHash(sha256(genesis).subarray(0, 20), MID_TAG);
+
+const isInt = (x: unknown, min: number): x is number => Number.isSafeInteger(x) && (x as number) >= min;
+
+/** The value's fields, when it is a map with exactly these keys; else a clear error. */
+function fields(v: Value, keys: string[], what: string): Record<string, Value> {
+  if (!v || typeof v !== 'object' || Array.isArray(v) || v instanceof Uint8Array || v instanceof Link || Object.keys(v).sort().join() !== keys.join())
+    throw new Error(`mimei: not a ${what} record {${keys.join(', ')}}`);
+  return v;
+}
+
+function keyOf(f: Record<string, Value>): { type: KeyType; key: Uint8Array } {
+  const type = f.type as KeyType;
+  if ((type !== 'ed25519' && type !== 'secp256k1') || !(f.key instanceof Uint8Array)) throw new Error('mimei: not a key');
+  checkRawKey(type, f.key);
+  return { type, key: f.key };
+}
+
+export function makeGenesis(host: Required<Pick<Host, 'nodeKey'>> & Host, db: boolean): Uint8Array {
+  const k = host.nodeKey();
+  return encode({ type: k.type, key: k.publicKey, created: host.now(), db, nonce: host.randomBytes(16) });
+}
+
+export function genesisOf(bytes: Uint8Array): Genesis {
+  const f = fields(decode(bytes), ['created', 'db', 'key', 'nonce', 'type'], 'genesis');
+  if (!isInt(f.created, 0) || typeof f.db !== 'boolean' || !(f.nonce instanceof Uint8Array) || f.nonce.length > 64) throw new Error('mimei: a malformed genesis record');
+  return { ...keyOf(f), created: f.created, db: f.db, nonce: f.nonce };
+}
+
+type Unsigned = Omit<VersionRecord, 'sig'>;
+
+const signedBytes = (r: Unsigned): Uint8Array =>
+  concatBytes(DOMAIN, encode({ mid: r.mid, seq: r.seq, cid: new Link(r.cid), time: r.time, genesis: new Link(r.genesis), type: r.type, key: r.key }));
+
+/** A version record, signed by this node's key: its bytes. */
+export function signVersion(host: Required<Pick<Host, 'nodeKey'>>, r: Omit<Unsigned, 'type' | 'key'>): Uint8Array {
+  const k = host.nodeKey();
+  const u = { ...r, type: k.type, key: k.publicKey };
+  return encode({ ...u, cid: new Link(r.cid), genesis: new Link(r.genesis), sig: k.sign(signedBytes(u)) });
+}
+
+/** A version record's fields, checked for shape (not yet for its signature: checkVersion). */
+export function versionOf(bytes: Uint8Array): VersionRecord {
+  const f = fields(decode(bytes), ['cid', 'genesis', 'key', 'mid', 'seq', 'sig', 'time', 'type'], 'version');
+  if (typeof f.mid !== 'string' || !isShortId(f.mid) || !isInt(f.seq, 1) || !isInt(f.time, 0) || !(f.cid instanceof Link) || !(f.genesis instanceof Link) || !(f.sig instanceof Uint8Array) || f.sig.length > 128)
+    throw new Error('mimei: a malformed version record');
+  return { ...keyOf(f), mid: f.mid, seq: f.seq, time: f.time, cid: f.cid.bytes, genesis: f.genesis.bytes, sig: f.sig };
+}
+
+/** Throws unless r is signed by the owner that genesis names. */
+export function checkVersion(host: Required<Pick<Host, 'verify'>>, r: VersionRecord, g: Genesis): void {
+  if (r.type !== g.type || !sameBytes(r.key, g.key)) throw new Error(`mimei: version ${r.seq} of ${r.mid} is not signed by its owner`);
+  if (!host.verify(r.type, r.key, signedBytes(r), r.sig)) throw new Error(`mimei: version ${r.seq} of ${r.mid} has a bad signature`);
+}

@@ -1,0 +1,105 @@
+// `run mimei ...`: the Mimei store from the command line. Commands that
+// write take the state file's lock (one writer per store); while a server
+// holds it they fail with a clear message (phase 2 forwards to the server).
+// Reading commands work beside a running server: every write is atomic.
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { cidToString, parseCid } from '../../runtime/identity/index.ts';
+import { CHUNK, dbCommand, DB_COMMANDS, dbOf, fileChunks, MimeiStore } from '../../runtime/mimei/index.ts';
+import { identityFile } from './cli.ts';
+import { nodeHost } from './host.ts';
+import { lockStateFile } from './lock.ts';
+
+export const MIMEI_USAGE = `usage: run mimei COMMAND [--state FILE] ...
+
+  create [--db]              a new Mimei owned by this node's key: prints mid= ID
+  add MID FILE [--chunk N]   store FILE (chunks of N bytes, default ${CHUNK}) as the next version: cid= and ver=
+  setcid MID CID             make CID (its blocks already here) the next version
+  get MID [VER]              the content of the latest (or VER) version on stdout
+                             (a database: its JSON; get MID KEY: one key)
+  show MID                   author, created, kind and the versions held
+  list                       the Mimei held
+  DBCMD MID ARGS...          a database Mimei: ${Object.keys(DB_COMMANDS).join(' ')} (writes print ver=)
+
+The store lives beside the state file (default ./jml.state): STATE.blocks/ and STATE.mimei.`;
+
+const out = (s: string | Uint8Array) => {
+  const b = typeof s === 'string' ? Buffer.from(s) : s;
+  for (let at = 0; at < b.length; ) at += writeSync(1, b, at);
+};
+
+/** A file's bytes, 1 MiB at a time: a 10 MB file is never held whole. */
+function* fileParts(path: string): Generator<Uint8Array> {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = new Uint8Array(1 << 20);
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) yield buf.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const WRITES = new Set(['create', 'add', 'setcid', ...Object.keys(DB_COMMANDS).filter((c) => DB_COMMANDS[c][2])]);
+
+export function mimeiMain(argv: string[]): number {
+  const err = (line: string) => writeSync(2, line + '\n');
+  const words: string[] = [];
+  let state = 'jml.state';
+  let db = false;
+  let chunk: number | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--state') state = argv[++i] || '';
+    else if (a === '--db') db = true;
+    else if (a === '--chunk') chunk = +argv[++i];
+    else if (a === '-h' || a === '--help') return out(MIMEI_USAGE + '\n'), 0;
+    else words.push(a);
+  }
+  const [cmd, mid, ...rest] = words;
+  if (!cmd || !state) return err(MIMEI_USAGE), 2;
+  const host = nodeHost(err, { keyFile: identityFile(state) });
+  try {
+    let readOnly: string | undefined;
+    if (WRITES.has(cmd)) {
+      const lock = lockStateFile(state);
+      if (!lock.held) readOnly = `${state} is in use by another Magni process (pid ${lock.holder}): stop it to change its Mimei from here`;
+      if (readOnly) return err('run mimei: ' + readOnly), 1;
+    }
+    const store = new MimeiStore(host, state, { readOnly });
+    const need = (n: number) => {
+      if (!mid || rest.length < n) throw new Error(`${cmd} needs ${n + 1} argument${n ? 's' : ''} (run mimei --help)`);
+    };
+    if (cmd === 'create') out(`mid= ${store.create(db)}\n`);
+    else if (cmd === 'list') out(store.list().map((m) => m + '\n').join(''));
+    else if (cmd === 'add' || cmd === 'setcid') {
+      need(1);
+      const v = cmd === 'add' ? store.addFile(mid, fileParts(rest[0]), chunk) : store.commit(mid, parseCid(rest[0]).bytes);
+      out(`cid= ${cidToString(v.cid)}\nver= ${v.seq}\n`);
+    } else if (cmd === 'get' && (rest[0] === undefined || /^\d+$/.test(rest[0]))) {
+      // get MID [VER]; on a database, get MID KEY (not all digits) is the database's get
+      need(0);
+      const seq = rest[0] === undefined ? undefined : +rest[0];
+      const v = store.version(mid, seq);
+      if (!v) throw new Error(`${mid} has no version ${seq ?? ''}`.trim());
+      if (store.genesis(mid).db) out(JSON.stringify(dbOf(store, mid, v.seq)) + '\n');
+      else for (const part of fileChunks(store.blocks, v.cid)) out(part);
+    } else if (cmd === 'show') {
+      need(0);
+      const g = store.genesis(mid);
+      out(`mid= ${mid}\nauthor= ${g.type}:${Buffer.from(g.key).toString('hex')}\ncreated= ${new Date(g.created).toISOString()}\nkind= ${g.db ? 'database' : 'files'}\n`);
+      for (const seq of store.seqs(mid)) {
+        const v = store.version(mid, seq) as { time: number; cid: Uint8Array };
+        out(`ver= ${seq} ${new Date(v.time).toISOString()} ${cidToString(v.cid)}\n`);
+      }
+    } else if (DB_COMMANDS[cmd]) {
+      need(0);
+      const r = dbCommand(store, mid, cmd, rest);
+      if (r.reply) out(r.reply + '\n');
+      if (r.ver) out(`ver= ${r.ver}\n`);
+    } else return err(`run mimei: unknown command ${cmd}\n` + MIMEI_USAGE), 2;
+    return 0;
+  } catch (e) {
+    err('run mimei: ' + (e as Error).message);
+    return 1;
+  }
+}
+
