@@ -23,6 +23,7 @@ import { openUpgrade } from './upgrade.ts';
 import type { Messenger } from '../messages/messenger.ts';
 import type { RingService } from '../chord/service.ts';
 import type { SensorNode } from '../sensors/node.ts';
+import type { MimeiStore } from '../mimei/mimei.ts';
 import { REFRESH_S, sensorsBody } from './sensors.ts';
 
 export const MAX_BODY = 1 << 20;
@@ -57,6 +58,8 @@ export interface WebOptions {
   ring?: RingService;
   /** A sensor node's readings and outputs: GET /sensors (JSON or a page), POST /sensors switches an output (owner). */
   sensors?: SensorNode;
+  /** The node's Mimei store (its blocks and versions), with its builtins registered. */
+  mimei?: MimeiStore;
 }
 
 /** Who is asking: the owner (a live session from this site) or a visitor, and what their evaluations may do. */

@@ -7,6 +7,7 @@ import { MagniNode, type LineResult } from '../../runtime/index.ts';
 import type { KeyType } from '../../runtime/host.ts';
 import { baseUrl, Messenger } from '../../runtime/messages/index.ts';
 import { registerRemoteRoute } from '../../runtime/chord/remote.ts';
+import { MimeiStore, registerMimei } from '../../runtime/mimei/index.ts';
 import { nodeHost } from './host.ts';
 import { stdinLines } from './lines.ts';
 import { lockStateFile } from './lock.ts';
@@ -246,7 +247,9 @@ async function engine(o: CliOptions, log: (line: string) => void): Promise<Engin
   if (o.sensors.wanted) (await import('./sensors.ts')).attachSensors(node, o.sensors, log);
   // not on the ring itself: a node that is answers [route] (the seed's [wget [route-data KEY]/id])
   if (o.bootstrap) registerRemoteRoute(node.interp, node.host, baseUrl(o.bootstrap));
-  const messenger = new Messenger(node, { readOnly: lock.held ? undefined : `${stateFile} is in use by another Magni process (pid ${lock.holder}): use its /run page` });
+  const busy = lock.held ? undefined : `${stateFile} is in use by another Magni process (pid ${lock.holder}): use its /run page`;
+  const messenger = new Messenger(node, { readOnly: busy });
+  registerMimei(node, new MimeiStore(node.host, stateFile, { readOnly: busy }));
   return {
     evalLine: (line, trace) => node.evalLine(line, { trace }),
     report: () => null,

@@ -14,6 +14,7 @@ import { type CliOptions, identityFile, stateFilesOf } from './cli.ts';
 import { baseUrl, Messenger } from '../../runtime/messages/index.ts';
 import { RingService } from '../../runtime/chord/service.ts';
 import { ringOfShortId } from '../../runtime/identity/index.ts';
+import { MimeiStore, registerMimei } from '../../runtime/mimei/index.ts';
 import type { RunningServer, ServeOptions } from '../bun/serve.ts';
 import { nodeHost } from './host.ts';
 import { lockStateFile } from './lock.ts';
@@ -369,6 +370,9 @@ export async function webMain(o: CliOptions): Promise<number> {
     err('run: ' + (e as Error).message);
     return 1;
   }
+  // the Mimei store beside the state file (STATE.blocks/, STATE.mimei), and its [mm-*] builtins
+  const mimei = new MimeiStore(node.host, node.stateFile);
+  registerMimei(node, mimei);
   // The sensor node (sensor options, --mqtt): its readings, broker and builtins, beside the web server or alone.
   let sensors: import('../../runtime/sensors/index.ts').SensorNode | undefined;
   if (o.sensors.wanted) {
@@ -386,7 +390,7 @@ export async function webMain(o: CliOptions): Promise<number> {
   const ring = new RingService(node, { url: `http://${/:/.test(o.listen) ? `[${o.listen}]` : o.listen}:${port}` });
   // [send ID ...] to a node this one has not met: the ring finds it at its own position
   messenger.locate = (id) => ring.route(ringOfShortId(id)).then((r) => (r.id === id ? r.url : undefined));
-  const web = new WebNode(node, { key, keyFile, cookie: 'magni_' + port, publicWiki: o.publicWiki, maxSteps: o.maxSteps, maxTime: o.maxTime, messenger, sensors, ring });
+  const web = new WebNode(node, { key, keyFile, cookie: 'magni_' + port, publicWiki: o.publicWiki, maxSteps: o.maxSteps, maxTime: o.maxTime, messenger, sensors, ring, mimei });
   const hostname = o.listen;
   const serveOpts: ServeOptions = {
     port,
