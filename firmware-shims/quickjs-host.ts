@@ -61,6 +61,16 @@ export interface QuickJSHostABI {
   /** Whether sigHex is pubHex's signature of dataHex (type: ed25519 or secp256k1). */
   verify?(type: string, pubHex: string, dataHex: string, sigHex: string): boolean;
 
+  // ---- binary files: the Mimei block store (optional, all four together) ----
+  /** The whole file as lowercase hex, or null when it does not exist; throws when it is over maxBytes. */
+  readHex?(path: string, maxBytes: number): string | null;
+  /** Replace the file with these bytes (hex) atomically and durably (write a temporary file, fsync, rename): after a power cut the path holds the old bytes or all of the new. */
+  writeHex?(path: string, hex: string): void;
+  /** The names of the files in a directory, joined by \n ('' when none or no directory). */
+  listFiles?(dir: string): string;
+  /** Remove a file if it exists. */
+  removeFile?(path: string): void;
+
   // ---- the sensor node (dist/board-sensors.js) --------------------------------
   // Sensors, outputs, a timer, the broker and the reading buffer. The broker's
   // address, credentials and TLS are the firmware's settings: the script only
@@ -191,6 +201,16 @@ export function hostFromGlobals(): Host {
       if (type !== 'ed25519' && type !== 'secp256k1') throw new Error('__magni_host.nodePublicKey() must answer "ed25519 HEX" or "secp256k1 HEX"');
       return { type, publicKey: hexToBytes(pub, type === 'ed25519' ? 32 : 33, 'nodePublicKey()'), sign: (b) => hexToBytes(sign(hex(b)), 64, 'sign()') };
     };
+  }
+  if (h.readHex && h.writeHex && h.listFiles && h.removeFile) {
+    const { readHex, writeHex, listFiles, removeFile } = h;
+    host.readBytes = (path, max) => {
+      const x = readHex(path, max);
+      return x === null || x === undefined ? null : hexToBytes(x, x.length >> 1, 'readHex()');
+    };
+    host.writeBytes = (path, b) => writeHex(path, toHex(b).toLowerCase());
+    host.listFiles = (dir) => (listFiles(dir) || '').split('\n').filter((n) => n);
+    host.removeFile = (path) => removeFile(path);
   }
   if (h.wgetStart) host.wget = (url, l) => request((id) => h.wgetStart!(url, l.timeoutMs, l.maxBytes, id));
   else if (h.wget) host.wget = (url, l) => h.wget!(url, l.timeoutMs, l.maxBytes);

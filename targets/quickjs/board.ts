@@ -120,6 +120,14 @@ export function nodeHostABI(opts: Pick<VmOptions, 'log' | 'write' | 'keyFile' | 
       }
     },
     fileSize: (path) => (existsSync(path) ? statSync(path).size : -1),
+    // the Mimei block store's files: the run command's atomic, durable writes
+    readHex: (path, maxBytes) => {
+      const b = host.readBytes!(path, maxBytes);
+      return b && Buffer.from(b).toString('hex');
+    },
+    writeHex: (path, hex) => host.writeBytes!(path, new Uint8Array(Buffer.from(hex, 'hex'))),
+    listFiles: (dir) => host.listFiles!(dir).join('\n'),
+    removeFile: (path) => host.removeFile!(path),
   };
   if (opts.keyFile) {
     // the node key, as a device's secure element would hold it: in a 0600 file here
@@ -524,6 +532,14 @@ export class Board {
   /** The sensor node's tele/NAME/SENSOR JSON of a fresh reading. */
   async sensorPayload(): Promise<string> {
     return (await this.vm.callAsync('magni.sensors.payload')) as string;
+  }
+
+  /** Call a function the bundle offers the firmware (e.g. 'magni.mimei.add'), as a firmware does, then run what it started. */
+  call(path: string, ...args: (string | number | boolean)[]): unknown {
+    const r = this.vm.call(path, ...args);
+    this.vm.runJobs();
+    this.vm.sample();
+    return r;
   }
 
   /** QuickJS heap in bytes: right after load, and the largest sample since the board was created. */

@@ -2,9 +2,22 @@
 // evaluates this, then drives the node through globalThis.magni.
 import './polyfills.ts'; // first: installs globals before the core evaluates
 import { hostFromGlobals, settle } from '../../firmware-shims/quickjs-host.ts';
-import { MagniNode, type LineResult, registerIdentity } from '../../runtime/index.ts';
+import { MagniNode, type LineResult, registerIdentity, cidToString } from '../../runtime/index.ts';
+import { MimeiStore, readFile, registerMimei } from '../../runtime/mimei/index.ts';
+import { fromHex, toHex } from '../../jml/xxtea.ts';
 
 let node: MagniNode | undefined;
+let store: MimeiStore | undefined;
+
+/** A board's file chunks: 16 KiB (a 256 KiB chunk travels as 512 KiB of hex through the host ABI). */
+const BOARD_CHUNK = 16 * 1024;
+/** The largest file magni.mimei.get hands back (as hex, twice that on the heap). */
+const BOARD_MAX_FILE = 256 * 1024;
+
+const mimei = (): MimeiStore => {
+  if (!store) throw new Error(node ? 'this firmware has no binary-file or key host functions: no Mimei store' : 'magni.load() was not called');
+  return store;
+};
 
 const failed = (e: unknown): LineResult => {
   const m = e instanceof Error ? e.message : String(e);
@@ -17,6 +30,10 @@ const failed = (e: unknown): LineResult => {
     const host = hostFromGlobals();
     node = new MagniNode(host, optsJson ? JSON.parse(optsJson) : {});
     if (host.nodeKey) registerIdentity(node.interp, host);
+    if (host.nodeKey && host.readBytes) {
+      store = new MimeiStore(host, node.stateFile);
+      registerMimei(node, store);
+    }
     node.load();
   },
   /**
@@ -38,6 +55,25 @@ const failed = (e: unknown): LineResult => {
   },
   /** The firmware's answer to a request it started (`__magni_host.*Start(..., id)`): error '' for success. */
   settle,
+  /**
+   * The Mimei store, for the firmware (bytes travel as hex): create(db) gives
+   * a MID; add(mid, hex) stores a file in 16 KiB chunks as the next version
+   * and gives "CID VER"; get(mid, ver) the file's bytes (ver 0: the latest).
+   */
+  mimei: {
+    create: (db: boolean) => mimei().create(!!db),
+    add(mid: string, hex: string): string {
+      const bytes = fromHex(hex);
+      if (!bytes) throw new Error('magni.mimei.add: the file must be hex');
+      const v = mimei().addFile(mid, [bytes], BOARD_CHUNK);
+      return cidToString(v.cid) + ' ' + v.seq;
+    },
+    get(mid: string, ver: number): string {
+      const v = mimei().version(mid, ver || undefined);
+      if (!v) throw new Error(`magni.mimei.get: ${mid} has no version ${ver || ''}`.trimEnd());
+      return toHex(readFile(mimei().blocks, v.cid, BOARD_MAX_FILE)).toLowerCase();
+    },
+  },
   /** The node, for bundles loaded after this one (dist/board-sensors.js). */
   node: () => node,
 };
