@@ -14,7 +14,10 @@ export interface HttpRequest {
 
 export interface HttpResponse {
   status: number;
-  /** Header names as they should be sent; Content-Length is set by the adapter from body. */
+  /** Header names as they should be sent; Content-Length is set by the adapter from the body sent. */
   headers: Record<string, string>;
+  /** A text body (sent as UTF-8). */
   body: string;
+  /** A binary body (blocks, CARs, files): when set, sent instead of body. */
+  bytes?: Uint8Array;
 }

@@ -4,19 +4,18 @@
 // database commands, with the JML builtins. Runs on Node, Bun and QuickJS.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { fromHex, toHex } from '../jml/xxtea.ts';
 import { utf8Encode } from '../jml/utf8.ts';
 import { cidToString, DAG_CBOR, parseCid, RAW } from '../runtime/identity/index.ts';
 import { MagniNode } from '../runtime/index.ts';
-import type { KeyType } from '../runtime/host.ts';
 import {
   addFile, BlockStore, carParts, checkBlock, cidOf, dagBlocks, dbCommand, decode, encode, fileChunks, Link, MimeiStore, readCar, readFile,
   registerMimei, signVersion, versionOf, type Value,
 } from '../runtime/mimei/index.ts';
 import { concatBytes } from '../runtime/identity/bytes.ts';
 import { memHost, type MemHost } from './memhost.ts';
+import { keyedHost } from './keyedhost.ts';
 import { prng } from './prng.ts';
 
 const hex = (s: string) => fromHex(s) as Uint8Array;
@@ -24,22 +23,6 @@ const lowHex = (b: Uint8Array) => toHex(b).toLowerCase();
 
 function throwsWith(f: () => unknown, re: RegExp, what: string) {
   assert.throws(f, (e: unknown) => e instanceof Error && re.test(e.message), `${what}: expected an error matching ${re}`);
-}
-
-/** A memhost with sha256 and an Ed25519 node key (seeded: each seed is another node). */
-function keyedHost(seed = 1, h: MemHost = memHost()): MemHost {
-  const secret = sha256(new Uint8Array([seed]));
-  const publicKey = ed25519.getPublicKey(secret);
-  h.sha256 = sha256;
-  h.nodeKey = () => ({ type: 'ed25519', publicKey, sign: (d) => ed25519.sign(d, secret) });
-  h.verify = (type: KeyType, pub, data, sig) => {
-    try {
-      return type === 'ed25519' && ed25519.verify(sig, data, pub);
-    } catch {
-      return false;
-    }
-  };
-  return h;
 }
 
 // ---- vectors

@@ -25,6 +25,7 @@ import type { RingService } from '../chord/service.ts';
 import type { SensorNode } from '../sensors/node.ts';
 import type { MimeiStore } from '../mimei/mimei.ts';
 import { REFRESH_S, sensorsBody } from './sensors.ts';
+import { GATEWAY_LIMITS, type GatewayLimits, ipfsGateway, refusal } from './gateway.ts';
 
 export const MAX_BODY = 1 << 20;
 /** A visitor's body: a form, a login, a public page of 64 KiB percent-encoded. Bigger ones are refused before they are read. */
@@ -58,8 +59,10 @@ export interface WebOptions {
   ring?: RingService;
   /** A sensor node's readings and outputs: GET /sensors (JSON or a page), POST /sensors switches an output (owner). */
   sensors?: SensorNode;
-  /** The node's Mimei store (its blocks and versions), with its builtins registered. */
+  /** The node's Mimei store (its blocks and versions), with its builtins registered: /ipfs/CID (the trustless gateway) and /mm/MID for anyone. */
   mimei?: MimeiStore;
+  /** What one /ipfs or /mm request may read of the store (default GATEWAY_LIMITS: 32 MiB, 65,536 blocks). */
+  gatewayLimits?: GatewayLimits;
 }
 
 /** Who is asking: the owner (a live session from this site) or a visitor, and what their evaluations may do. */
@@ -245,6 +248,10 @@ export class WebNode {
       case 'sensors.json':
         allow(top === 'sensors' ? BOTH : GET, n === 1);
         return this.sensors(v, req, top === 'sensors.json', m === 'POST' ? post() : null);
+      case 'ipfs':
+        allow(GET);
+        if (!this.opts.mimei) return refusal(404, 'this node keeps no blocks (no Mimei store)');
+        return ipfsGateway(this.opts.mimei.blocks, seg, query, req.headers, this.opts.gatewayLimits || GATEWAY_LIMITS);
       case 'favicon.ico': // pages carry their icon inline; a browser that asks anyway gets nothing
         return { status: 204, headers: {}, body: '' };
     }

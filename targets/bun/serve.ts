@@ -80,7 +80,7 @@ const TIMED_OUT = 408;
 const BROKEN = 400;
 
 function respond(r: HttpResponse, head: boolean, close: boolean): unknown {
-  const body = encoder.encode(r.body);
+  const body = r.bytes || encoder.encode(r.body);
   const headers: Record<string, string> = {};
   for (const k in r.headers) if (k.toLowerCase() !== 'content-length') headers[k] = r.headers[k];
   headers['Content-Length'] = String(body.length);

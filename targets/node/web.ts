@@ -279,7 +279,7 @@ function onRequest(o: ServeOptions, shared: Shared, req: IncomingMessage, res: S
   req.on('error', () => {}); // an aborted upload: the socket goes, the server stays
   res.on('error', () => {});
   const send = (r: HttpResponse, close = false) => {
-    const body = Buffer.from(r.body, 'utf8');
+    const body = r.bytes ? Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.length) : Buffer.from(r.body, 'utf8');
     const headers: Record<string, string> = {};
     for (const k in r.headers) if (k.toLowerCase() !== 'content-length') headers[k] = r.headers[k];
     headers['Content-Length'] = String(body.length);
