@@ -5,7 +5,7 @@
 // through the Messenger's outbox.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cidToString, parseCid } from '../runtime/identity/index.ts';
+import { cidToString } from '../runtime/identity/index.ts';
 import type { Host } from '../runtime/host.ts';
 import type { MagniNode } from '../runtime/index.ts';
 import type { HttpRequest, HttpResponse } from '../runtime/http.ts';
@@ -27,10 +27,6 @@ interface MNode {
   served: number;
   host: Host;
   node: MagniNode;
-}
-
-function raw(status: number, body: Uint8Array | string): HttpResponse {
-  return { status, headers: { 'Content-Type': 'application/vnd.ipld.raw' }, body: body as string };
 }
 
 function mimeiNode(net: TestNet, url: string, seed: number): MNode {
@@ -62,20 +58,20 @@ function mimeiNode(net: TestNet, url: string, seed: number): MNode {
       return r.output + r.errors.map((e) => '%(ERROR:' + e + ')').join('');
     },
   };
+  // the node's own gateway route (runtime/web/gateway.ts), which a test can make lie or fail
   const router = {
     async handle(req: HttpRequest): Promise<HttpResponse> {
-      const g = /^\/ipfs\/(b[a-z2-7]+)\?format=raw$/.exec(req.url);
-      if (!g) return web.handle(req);
-      if (m.gateway === 'fail') return raw(500, 'down');
-      const b = store.blocks.getBlock(parseCid(g[1]).bytes);
-      if (!b) return raw(404, 'not found');
+      if (!req.url.startsWith('/ipfs/')) return web.handle(req);
+      if (m.gateway === 'fail') return { status: 500, headers: {}, body: 'down' };
+      const r = await web.handle(req);
+      if (r.status !== 200 || !r.bytes) return r;
       m.served++;
       if (m.gateway === 'lie') {
-        const bad = b.slice();
+        const bad = r.bytes.slice();
         bad[bad.length >> 1] ^= 1;
-        return raw(200, bad);
+        return { ...r, bytes: bad };
       }
-      return raw(200, b);
+      return r;
     },
   };
   net.nodes.set(url, router as unknown as WebNode);

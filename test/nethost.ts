@@ -82,14 +82,12 @@ export function netNode(net: TestNet, url: string, seed: number, files = new Map
   };
   const call = async (target: string, method: string, body: string) => {
     const r = await route(target, method, body);
-    const b = r.body as string | Uint8Array;
-    return { status: r.status, body: typeof b === 'string' ? b : utf8Decode(b) };
+    return { status: r.status, body: r.bytes ? utf8Decode(r.bytes) : r.body };
   };
   host.getBytes = async (u, { maxBytes }) => {
     const r = await route(u, 'GET', '');
     if (r.status !== 200) throw new Error(`HTTP ${r.status} from ${u}`);
-    const b = r.body as string | Uint8Array;
-    const bytes = typeof b === 'string' ? utf8Encode(b) : b;
+    const bytes = r.bytes ?? utf8Encode(r.body);
     if (bytes.length > maxBytes) throw new Error(`the body is larger than ${maxBytes} bytes`);
     return bytes;
   };
