@@ -25,7 +25,8 @@ export interface DhtAccess {
 export function ringDht(dht: Dht, host: Required<Pick<Host, 'nodeKey' | 'now'>>): DhtAccess {
   const mine = new Map<string, string>();
   return {
-    get: (key) => new Promise((ok, fail) => dht.get(key, (values, e) => (values.length || !e ? ok(values) : fail(new Error('dht: ' + e))))),
+    // every replica's records: a provider's record may be on some of them only (a node restarted, or just joined)
+    get: (key) => new Promise((ok, fail) => dht.get(key, (values, e) => (values.length || !e ? ok(values) : fail(new Error('dht: ' + e))), true)),
     put(key, value) {
       const record = signedRecord(host, keyToPoint(key), value);
       return new Promise((ok, fail) =>
