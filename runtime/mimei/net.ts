@@ -219,10 +219,12 @@ export class MimeiNet {
     if (held() && r.seq <= this.store.last(mid)) return { seq: this.store.last(mid), fetched: 0, bytes: 0, current: true };
     // the providers that hold this version or newer first, then the others (they may share blocks)
     const urls: string[] = [];
-    for (const u of [...hints, ...found.providers.filter((p) => p.seq >= r.seq).map((p) => p.url), ...found.providers.map((p) => p.url)])
-      if (u !== this.o.url && !urls.includes(u)) urls.push(u);
+    for (const u of [...hints, ...found.providers.filter((p) => p.seq >= r.seq).map((p) => p.url)]) if (u !== this.o.url && !urls.includes(u)) urls.push(u);
+    const fresh = urls.length;
+    for (const p of found.providers) if (p.url !== this.o.url && !urls.includes(p.url)) urls.push(p.url);
     if (!urls.length) throw new Error('mimei: no provider of ' + mid + ' to fetch from');
     const failures = new Map<string, number>();
+    (failures as Map<string, number> & { fresh?: number }).fresh = fresh;
     // the owner's signature first (the genesis fetched when new here): a forged record fetches nothing more
     let genesis;
     if (held()) genesis = this.store.genesis(mid);
@@ -295,9 +297,11 @@ export class MimeiNet {
     if (!this.host.getBytes) throw new Error('this host cannot fetch blocks');
     const name = cidToString(cid);
     const why: string[] = [];
+    // in turns among the providers that hold this version (load spread), then the others (they may share blocks)
+    const fresh = Math.max(1, Math.min(urls.length, (failures as Map<string, number> & { fresh?: number }).fresh ?? urls.length));
     const start = this.turn++;
     for (let i = 0; i < urls.length; i++) {
-      const u = urls[(start + i) % urls.length];
+      const u = i < fresh ? urls[(start + i) % fresh] : urls[i];
       if ((failures.get(u) || 0) >= 3) continue;
       try {
         const b = await this.host.getBytes(u + '/ipfs/' + name + '?format=raw', { timeoutMs: this.o.timeoutMs ?? 30_000, maxBytes: MAX_BLOCK });
