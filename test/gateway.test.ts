@@ -12,6 +12,7 @@ import { WebNode, type WebOptions } from '../runtime/web/index.ts';
 import { cidToString, DAG_CBOR, parseCid, RAW } from '../runtime/identity/index.ts';
 import { cidOf, MimeiStore, readCar, registerMimei } from '../runtime/mimei/index.ts';
 import { utf8Decode, utf8Encode } from '../jml/utf8.ts';
+import { inertArg } from '../jml/text.ts';
 import { keyedHost } from './keyedhost.ts';
 import type { MemHost } from './memhost.ts';
 
@@ -180,6 +181,65 @@ test('/ipfs: a DAG missing a block is a 404 that names it; a block bad on disk i
   assert.is(r.status, 404);
   assert.match(r.body, /do not match.*removed/);
   assert.not.ok(s.host.bins.has(p), 'the bad copy is gone');
+});
+
+test('/mm/MID: the latest version (revalidated), /mm/MID/VER a given one (immutable); a database as JSON; 404 and 400', async () => {
+  const s = setup();
+  const one = bytesOf(2 * CHUNK + 3);
+  const two = bytesOf(7);
+  const { mid, cid } = addFile(s, one);
+  let r = await s.get('/mm/' + mid);
+  assert.is(r.status, 200, r.body);
+  assert.ok(same(r.bytes!, one), 'the file, reassembled');
+  assert.is(r.headers['Content-Type'], 'application/octet-stream');
+  assert.is(r.headers['Cache-Control'], 'no-cache', 'the latest may change');
+  assert.is(r.headers['ETag'], `"${cid}"`);
+  assert.is(r.headers['X-Mimei-Version'], '1');
+  assert.is(r.headers['Content-Location'], `/mm/${mid}/1`);
+  assert.is(r.headers['Content-Length'], String(one.length));
+  assert.is(r.headers['X-Content-Type-Options'], 'nosniff');
+  s.store.addFile(mid, [two], CHUNK);
+  r = await s.get('/mm/' + mid);
+  assert.ok(same(r.bytes!, two), 'the new latest');
+  assert.is(r.headers['X-Mimei-Version'], '2');
+  assert.is((await s.get('/mm/' + mid, { 'if-none-match': r.headers['ETag'] })).status, 304);
+  assert.is((await s.get('/mm/' + mid, { 'if-none-match': `"${cid}"` })).status, 200, 'an old ETag: the new content');
+  const v1 = await s.get('/mm/' + mid + '/1');
+  assert.ok(same(v1.bytes!, one), 'version 1 as it was');
+  assert.is(v1.headers['Cache-Control'], 'public, max-age=29030400, immutable');
+  assert.is(v1.headers['Content-Location'], undefined);
+  // a database: its JSON
+  const db = s.store.create(true);
+  assert.is((await s.get('/mm/' + db)).status, 404, 'no version yet');
+  await s.node.evalLine(`[mm-set ${db} greeting ${inertArg('hello [world]', false)}]`);
+  await s.node.evalLine(`[mm-lpush ${db} list a b]`);
+  const j = await s.get('/mm/' + db);
+  assert.is(j.headers['Content-Type'], 'application/json; charset=utf-8');
+  assert.equal(JSON.parse(utf8Decode(j.bytes!)), { greeting: 'hello [world]', list: ['b', 'a'] });
+  assert.equal(JSON.parse(utf8Decode((await s.get('/mm/' + db + '/1')).bytes!)), { greeting: 'hello [world]' });
+  // refusals
+  const status = async (url: string, n: number, re: RegExp) => {
+    const x = await s.get(url);
+    assert.is(x.status, n, url + ': ' + x.body);
+    assert.match(x.body, re);
+  };
+  await status('/mm/' + mid + '/3', 404, /no version 3 here \(latest: 2\)/);
+  await status('/mm/' + mid + '/0', 400, /a version is a number/);
+  await status('/mm/' + mid + '/x1', 400, /a version is a number/);
+  await status('/mm/' + 'A'.repeat(27), 404, /no Mimei A{27} here/);
+  await status('/mm/short', 400, /not a Mimei ID/);
+  await status('/mm/' + mid + '/1/more', 404, /GET \/mm\/MID/);
+  // bigger than one answer may be
+  const t = setup({ gatewayLimits: { maxBytes: 2 * CHUNK, maxBlocks: 100 } });
+  const big = addFile(t, one);
+  await (async () => {
+    const x = await t.get('/mm/' + big.mid);
+    assert.is(x.status, 400);
+    assert.match(x.body, /more than 2048 bytes/);
+  })();
+  // a missing chunk: 404 that says so
+  s.host.bins.delete(STATE + '.blocks/' + cidToString(cidOf(sha256, RAW, one.subarray(CHUNK, 2 * CHUNK))));
+  await status('/mm/' + mid + '/1', 404, /is not whole here: block not in the store/);
 });
 
 test.run();

@@ -10,12 +10,13 @@ import { utf8Encode } from '../jml/utf8.ts';
 import { cidToString, DAG_CBOR, parseCid, RAW } from '../runtime/identity/index.ts';
 import { MagniNode } from '../runtime/index.ts';
 import {
-  addFile, BlockStore, carParts, checkBlock, cidOf, dagBlocks, dbCommand, decode, encode, fileChunks, Link, MimeiStore, readCar, readFile,
+  addFile, BlockStore, carParts, checkBlock, cidOf, dagBlocks, dbCommand, dbOf, decode, encode, fileChunks, Link, MimeiStore, readCar, readFile,
   registerMimei, signVersion, versionOf, type Value,
 } from '../runtime/mimei/index.ts';
 import { concatBytes } from '../runtime/identity/bytes.ts';
 import { memHost, type MemHost } from './memhost.ts';
 import { keyedHost } from './keyedhost.ts';
+import { inertArg } from '../jml/text.ts';
 import { prng } from './prng.ts';
 
 const hex = (s: string) => fromHex(s) as Uint8Array;
@@ -322,6 +323,40 @@ test('JML: [mm-set] [mm-get] [mm-ver] ...; writes need the state capability; on-
   store.accept(ms.versionBytes(mid) as Uint8Array);
   for (let i = 0; i < 20; i++) await Promise.resolve();
   assert.is(node.interp.macros.get('data-got-1')?.body, mid);
+});
+
+test('JML: [mm-create] [mm-setcid] (what run mimei forwards), owner only; inert words round-trip exactly', async () => {
+  const h = keyedHost(1);
+  const node = new MagniNode(h, { quiet: true });
+  const store = new MimeiStore(h, 'jml.state');
+  registerMimei(node, store);
+  const line = async (l: string, opts = {}) => {
+    const r = await node.evalLine(l, opts);
+    return r.errors.length ? 'ERR ' + r.errors.join('|') : r.output;
+  };
+  const mid = await line('[mm-create]');
+  assert.match(mid, /^[\w-]{27}$/);
+  assert.is(store.genesis(mid).db, false);
+  const db = await line('[mm-create db]');
+  assert.is(store.genesis(db).db, true);
+  assert.match(await line('[mm-create]', { caps: new Set() }), /ERR .*mm-create/);
+  assert.match(await line('[mm-create files]'), /ERR .*mm-create/);
+  assert.is(store.list().length, 2, 'the refused ones made nothing');
+  const cid = cidToString(addFile(store.blocks, [utf8Encode('x')]));
+  assert.match(await line(`[mm-setcid ${mid} ${cid}]`, { caps: new Set() }), /ERR .*mm-setcid/);
+  assert.is(await line(`[mm-setcid ${mid} ${cid}]`), '1');
+  assert.is(cidToString(store.version(mid)!.cid), cid);
+  assert.match(await line(`[mm-setcid ${mid} bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku]`), /ERR .*is not here/);
+  assert.match(await line(`[mm-setcid ${mid} nonsense]`), /ERR mm-setcid/);
+  assert.is(store.last(mid), 1);
+  // someone's key and value, quoted with inertArg: stored exactly, never evaluated
+  const q = (s: string, one: boolean) => inertArg(s, one).replace(/\n/g, '\\n');
+  const k = 'a key [fac 3] {x} \\n';
+  const v = ' [fac 4]  \\ two\nlines ';
+  assert.is(await line(`[mm-set ${db} ${q(k, true)} ${q(v, false)}] [mm-ver ${db}]`), 'OK 1');
+  assert.is(await line(`[mm-set ${db} empty ]`), 'OK');
+  assert.is(await line(`[mm-lpush ${db} ${q('l 1', true)} ${q('a b', true)} ${q('[c]', true)}]`), '2');
+  assert.equal(dbOf(store, db), { [k]: v, empty: '', 'l 1': ['[c]', 'a b'] });
 });
 
 test.run();

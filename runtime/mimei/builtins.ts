@@ -3,13 +3,17 @@
 //   [mm-get MID [KEY]]      a file Mimei's content as text; a database's KEY
 //   [mm-set MID K V] [mm-del MID K...] [mm-hset MID H F V] [mm-hget MID H F]
 //   [mm-hgetall MID H] [mm-lpush MID K V...] [mm-lrange MID K START STOP]
+//   [mm-create [db]]        a new Mimei of this node's (its MID)
+//   [mm-setcid MID CID]     CID (its root block here) as the next version (its number)
+// Words are unescaped (`\ ` is a space inside one, as inertArg quotes them).
 // Writes need the 'state' capability (a visitor or a preview never changes a
 // store); what is read is shown inert. The macro on-mimei ($mid $ver) runs
 // when a version from elsewhere is accepted.
 import { OWNER } from '../../jml/capabilities.ts';
 import type { Ctx } from '../../jml/evaluation.ts';
 import { JmlError } from '../../jml/errors.ts';
-import { headRest, inertArg, unescapeOutput, words } from '../../jml/text.ts';
+import { headRest, inertArg, isEscaped, unescapeOutput } from '../../jml/text.ts';
+import { parseCid } from '../identity/cid.ts';
 import { utf8Decode } from '../../jml/utf8.ts';
 import type { MagniNode } from '../magni.ts';
 import { DB_COMMANDS, dbCommand } from './db.ts';
@@ -19,16 +23,25 @@ import type { MimeiStore } from './mimei.ts';
 /** What [mm-get] reads of a file Mimei, at most. */
 const MAX_TEXT = 1 << 20;
 
-/** The first n - 1 words, then the rest of the text (unescaped) as the last; all words when n < 0. */
+/** The next word (a space after a backslash is part of it, as inertArg makes it), unescaped; the rest; whether a space ended it. */
+function nextWord(text: string): [string, string, boolean] {
+  let i = 0;
+  while (text.charCodeAt(i) === 32) i++;
+  let j = i;
+  while (j < text.length && !(text.charCodeAt(j) === 32 && !isEscaped(text, j))) j++;
+  return [unescapeOutput(text.slice(i, j)), text.slice(j + 1), j < text.length];
+}
+
+/** The first n - 1 words, then the rest of the text (unescaped, maybe empty after a space) as the last; all words when n < 0. */
 function splitArgs(text: string, n: number): string[] {
-  if (n < 0) return words(text);
   const out: string[] = [];
-  while (out.length < n - 1 && text.trim()) {
-    const [w, rest] = headRest(text);
+  let spaced = false;
+  while ((n < 0 || out.length < n - 1) && text.trim()) {
+    const [w, rest, space] = nextWord(text);
     out.push(w);
-    text = rest;
+    (text = rest), (spaced = space);
   }
-  if (text.trim() || out.length < n - 1) out.push(unescapeOutput(text));
+  if (n >= 0 && (text.trim() || (spaced && out.length === n - 1))) out.push(unescapeOutput(text));
   return out;
 }
 
@@ -62,5 +75,19 @@ export function registerMimei(node: MagniNode, store: MimeiStore): void {
       return dbCommand(store, mid, cmd, splitArgs(rest, max)).reply;
     }));
   }
+  // the owner's writes that `run mimei` forwards to a running server (targets/node/forward.ts)
+  b.set('mm-create', safely('mm-create', (a, it) => {
+    it.need('state', 'mm-create');
+    const kind = a.trim();
+    if (kind !== '' && kind !== 'db') throw new Error('[mm-create] makes a file Mimei, [mm-create db] a database');
+    return store.create(kind === 'db');
+  }));
+  b.set('mm-setcid', safely('mm-setcid', (a, it) => {
+    it.need('state', 'mm-setcid');
+    const [mid, cid] = headRest(a.trim());
+    const c = parseCid(cid.trim()).bytes;
+    if (!store.blocks.hasBlock(c)) throw new Error('the block ' + cid.trim().slice(0, 80) + ' is not here: store it first');
+    return String(store.commit(mid, c).seq);
+  }));
   store.onChange = (mid, seq) => void mimeiChanged(node, mid, seq).catch((e) => node.host.log('%(ERROR:on-mimei: ' + (e as Error).message + ')'));
 }

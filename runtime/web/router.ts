@@ -26,6 +26,7 @@ import type { SensorNode } from '../sensors/node.ts';
 import type { MimeiStore } from '../mimei/mimei.ts';
 import { REFRESH_S, sensorsBody } from './sensors.ts';
 import { GATEWAY_LIMITS, type GatewayLimits, ipfsGateway, refusal } from './gateway.ts';
+import { mimeiResource } from './mm.ts';
 
 export const MAX_BODY = 1 << 20;
 /** A visitor's body: a form, a login, a public page of 64 KiB percent-encoded. Bigger ones are refused before they are read. */
@@ -252,6 +253,10 @@ export class WebNode {
         allow(GET);
         if (!this.opts.mimei) return refusal(404, 'this node keeps no blocks (no Mimei store)');
         return ipfsGateway(this.opts.mimei.blocks, seg, query, req.headers, this.opts.gatewayLimits || GATEWAY_LIMITS);
+      case 'mm':
+        allow(GET);
+        if (!this.opts.mimei) return refusal(404, 'this node holds no Mimei (no Mimei store)');
+        return mimeiResource(this.opts.mimei, seg, req.headers, this.opts.gatewayLimits || GATEWAY_LIMITS);
       case 'favicon.ico': // pages carry their icon inline; a browser that asks anyway gets nothing
         return { status: 204, headers: {}, body: '' };
     }

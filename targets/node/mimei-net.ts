@@ -14,6 +14,7 @@ import { writeSync } from 'node:fs';
 import { MimeiNet, MimeiStore, remoteDht } from '../../runtime/mimei/index.ts';
 import { baseUrl } from '../../runtime/messages/peers.ts';
 import { identityFile } from './cli.ts';
+import { forwardToServer, serverOf } from './forward.ts';
 import { nodeHost } from './host.ts';
 import { lockStateFile } from './lock.ts';
 import { mimeiMain } from './mimei.ts';
@@ -28,14 +29,6 @@ export const NET_USAGE = `
   sync MID                   fetch the newest version and every missing block from the providers, each verified
   (with a server running on the state file these are forwarded to it; without one, findprovs, sync and
    show ask the ring through --bootstrap URL, a ring member)`;
-
-/** targets/node/forward.ts (the gateway branch's): the live server of a state file, and a program run there as the owner. */
-interface Forward {
-  serverOf(stateFile: string): string | null;
-  forwardToServer(stateFile: string, program: string): Promise<{ ok: boolean; text: string }>;
-}
-const FORWARD = './forward.ts';
-const forwarding = (): Promise<Forward | null> => import(FORWARD).then((m: Forward) => m, () => null);
 
 const out = (s: string) => {
   const b = Buffer.from(s);
@@ -68,11 +61,10 @@ export async function mimeiNetMain(argv: string[]): Promise<number> {
     const rc = await mimeiMain(local, true);
     if (rc !== 0) return rc;
   }
-  const fwd = await forwarding();
-  const server = fwd ? fwd.serverOf(state) : null;
+  const server = serverOf(state);
   try {
-    if (fwd && server) {
-      const r = await fwd.forwardToServer(state, `[mm-${cmd === 'show' ? 'findprovs' : cmd} ${mid}]`);
+    if (server) {
+      const r = await forwardToServer(state, `[mm-${cmd === 'show' ? 'findprovs' : cmd} ${mid}]`);
       if (!r.ok) throw new Error(`the server at ${server} answered: ${r.text.trim()}`);
       const text = r.text.replace(/\\n/g, '\n').trim();
       out(cmd === 'show' ? network(state, mid, text) : text + '\n');

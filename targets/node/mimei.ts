@@ -1,10 +1,14 @@
 // `run mimei ...`: the Mimei store from the command line. Commands that
-// write take the state file's lock (one writer per store); while a server
-// holds it they fail with a clear message (phase 2 forwards to the server).
-// Reading commands work beside a running server: every write is atomic.
+// write take the state file's lock (one writer per store); while a live
+// server holds it they are forwarded to it (targets/node/forward.ts): `add`
+// writes the file's blocks itself (content-addressed, each written
+// atomically: harmless beside the server), and the server alone writes the
+// index. Reading commands read the files directly: every write is atomic.
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { cidToString, parseCid } from '../../runtime/identity/index.ts';
-import { CHUNK, dbCommand, DB_COMMANDS, dbOf, fileChunks, MimeiStore } from '../../runtime/mimei/index.ts';
+import { addFile, CHUNK, dbCommand, DB_COMMANDS, dbOf, fileChunks, MimeiStore } from '../../runtime/mimei/index.ts';
+import { inertArg, unescapeOutput } from '../../jml/text.ts';
+import { forwardToServer, serverAnswers, serverOf } from './forward.ts';
 import { identityFile } from './cli.ts';
 import { nodeHost } from './host.ts';
 import { lockStateFile } from './lock.ts';
@@ -43,7 +47,7 @@ function* fileParts(path: string): Generator<Uint8Array> {
 
 const WRITES = new Set(['create', 'add', 'setcid', ...Object.keys(DB_COMMANDS).filter((c) => DB_COMMANDS[c][2])]);
 
-export function mimeiMain(argv: string[], localOnly = false): number | Promise<number> {
+export async function mimeiMain(argv: string[], localOnly = false): Promise<number> {
   const err = (line: string) => writeSync(2, line + '\n');
   const words: string[] = [];
   let state = 'jml.state';
@@ -63,16 +67,18 @@ export function mimeiMain(argv: string[], localOnly = false): number | Promise<n
   if (!cmd || !state) return err(MIMEI_USAGE), 2;
   const host = nodeHost(err, { keyFile: identityFile(state) });
   try {
-    let readOnly: string | undefined;
-    if (WRITES.has(cmd)) {
-      const lock = lockStateFile(state);
-      if (!lock.held) readOnly = `${state} is in use by another Magni process (pid ${lock.holder}): stop it to change its Mimei from here`;
-      if (readOnly) return err('run mimei: ' + readOnly), 1;
-    }
-    const store = new MimeiStore(host, state, { readOnly });
     const need = (n: number) => {
       if (!mid || rest.length < n) throw new Error(`${cmd} needs ${n + 1} argument${n ? 's' : ''} (run mimei --help)`);
     };
+    if (WRITES.has(cmd)) {
+      const lock = lockStateFile(state);
+      if (!lock.held) {
+        if (!serverOf(state)) return err(`run mimei: ${state} is in use by another Magni process (pid ${lock.holder}) that serves no HTTP: stop it to change its Mimei from here`), 1;
+        if (cmd !== 'create') need(cmd === 'add' || cmd === 'setcid' ? 1 : 0);
+        return await forwarded(state, cmd, mid, rest, db, chunk);
+      }
+    }
+    const store = new MimeiStore(host, state);
     if (cmd === 'create') out(`mid= ${store.create(db)}\n`);
     else if (cmd === 'list') out(store.list().map((m) => m + '\n').join(''));
     else if (cmd === 'add' || cmd === 'setcid') {
@@ -108,3 +114,52 @@ export function mimeiMain(argv: string[], localOnly = false): number | Promise<n
   }
 }
 
+
+/** Someone's text as inert JML (never evaluated; newlines and tabs as escapes, so it stays on its line). */
+const text = (s: string, oneWord = false) => inertArg(s, oneWord).replace(/\n/g, '\\n').replace(/\t/g, '\\t');
+/** A word of the command line as one inert JML word: never evaluated, never split. */
+const word = (s: string) => text(s, true);
+
+/** The server's answer to a forwarded program: its output, or an error with what it said. */
+async function ask(state: string, program: string): Promise<string> {
+  const r = await forwardToServer(state, program);
+  const text = r.text.replace(/\n$/, '');
+  if (!r.ok || /%\(ERROR:/.test(text)) throw new Error('the server refused: ' + unescapeOutput(text.replace(/^%\(ERROR:(.*)\)$/s, '$1')).slice(0, 500));
+  return text;
+}
+
+/** A write while a live server holds the store: the server does it; the same lines are printed. */
+async function forwarded(state: string, cmd: string, mid: string, rest: string[], db: boolean, chunk?: number): Promise<number> {
+  const err = (line: string) => writeSync(2, line + '\n');
+  try {
+    if (cmd === 'create') {
+      const m = await ask(state, db ? '[mm-create db]' : '[mm-create]');
+      if (!/^[\w-]{27}$/.test(m)) throw new Error('the server answered no MID: ' + m.slice(0, 200));
+      out(`mid= ${m}\n`);
+    } else if (cmd === 'add' || cmd === 'setcid') {
+      if (!/^[\w-]{27}$/.test(mid)) throw new Error('not a Mimei ID: ' + mid.slice(0, 40));
+      let cid: string;
+      if (cmd === 'add') {
+        await serverAnswers(state); // nothing is written for a server that is not there
+        // the blocks: written here, each atomically and named by its hash; the server writes the version
+        const store = new MimeiStore(nodeHost(err, { keyFile: identityFile(state) }), state, { readOnly: 'the server writes the index' });
+        if (!store.list().includes(mid)) throw new Error('mimei: no Mimei ' + mid + ' here');
+        cid = cidToString(addFile(store.blocks, fileParts(rest[0]), chunk));
+      } else cid = cidToString(parseCid(rest[0]).bytes);
+      const ver = await ask(state, `[mm-setcid ${mid} ${cid}]`);
+      if (!/^\d+$/.test(ver)) throw new Error('the server answered no version: ' + ver.slice(0, 200));
+      out(`cid= ${cid}\nver= ${ver}\n`);
+    } else {
+      // a database write, then the version it made, on one line: the server runs it in one go
+      const reply = await ask(state, `[mm-${cmd} ${word(mid)}${rest.map((a, i) => ' ' + (i === rest.length - 1 && DB_COMMANDS[cmd][1] >= 0 ? text(a) : word(a))).join('')}] [mm-ver ${word(mid)}]`);
+      const m = /^([^]*) (\d+)$/.exec(reply);
+      if (!m) throw new Error('the server answered: ' + reply.slice(0, 200));
+      if (m[1]) out(unescapeOutput(m[1]) + '\n');
+      out(`ver= ${m[2]}\n`);
+    }
+    return 0;
+  } catch (e) {
+    err('run mimei: ' + (e as Error).message);
+    return 1;
+  }
+}

@@ -18,6 +18,7 @@ import { MimeiNet, MimeiStore, registerMimei, registerMimeiNet, ringDht } from '
 import type { RunningServer, ServeOptions } from '../bun/serve.ts';
 import { nodeHost } from './host.ts';
 import { lockStateFile } from './lock.ts';
+import { announceServer } from './forward.ts';
 
 const err = (line: string) => writeSync(2, line + '\n');
 
@@ -429,6 +430,15 @@ export async function webMain(o: CliOptions): Promise<number> {
     return 1;
   }
   const host = hostname.includes(':') ? `[${hostname}]` : hostname;
+  // where `run mimei` forwards its writes while this process holds the store (targets/node/forward.ts)
+  const local = hostname === '0.0.0.0' ? '127.0.0.1' : hostname === '::' ? '[::1]' : host;
+  let unannounce = () => {};
+  try {
+    unannounce = announceServer(node.stateFile, `http://${local}:${server.port}`);
+    process.on('exit', () => unannounce());
+  } catch (e) {
+    err(`run: warning: cannot write ${node.stateFile}.url (${(e as Error).message}): run mimei cannot forward its writes to this server`);
+  }
   // the line that says the node serves comes last: whoever waits for it has the others
   err(`node ${messenger.identity().shortId} (${messenger.identity().peerId})`);
   if (!/^(127\.|::1$|localhost$)/.test(hostname))
@@ -436,7 +446,7 @@ export async function webMain(o: CliOptions): Promise<number> {
   err(`Magni web node on http://${host}:${server.port}/ (key in ${keyFile})`);
   if (o.bootstrap) bootstrap(messenger, o.bootstrap);
   ring.start(o.bootstrap && baseUrl(o.bootstrap), err);
-  return untilStopped(() => (messenger.stop(), ring.stop(), Promise.all([server.stop(), sensors && sensors.stop()]).then(() => {})));
+  return untilStopped(() => (unannounce(), messenger.stop(), ring.stop(), Promise.all([server.stop(), sensors && sensors.stop()]).then(() => {})));
 }
 
 /** Run until SIGINT or SIGTERM, then stop (the sensor node says Offline, the server drains) and exit 0. */
