@@ -80,6 +80,12 @@ export interface Host extends JmlHost {
   nodeKey?(): NodeKey;
   /** POST body (text) to url: the answer, or a rejection with a clear message; gives up after timeoutMs, refuses an answer over maxBytes. */
   post?(url: string, body: string, limits: { timeoutMs: number; maxBytes: number }): Promise<HttpAnswer>;
+  /**
+   * GET url as bytes (a block from a trustless gateway): rejects with a clear
+   * message, the status in it, unless the answer is 2xx; gives up after
+   * timeoutMs, refuses an answer over maxBytes.
+   */
+  getBytes?(url: string, limits: { timeoutMs: number; maxBytes: number }): Promise<Uint8Array>;
   /** Call fn once after ms; the returned function cancels it. A pending timer never keeps a process alive on its own. */
   setTimer?(ms: number, fn: () => void): () => void;
 }

@@ -5,7 +5,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { MagniNode } from '../runtime/index.ts';
-import { utf8Encode } from '../jml/utf8.ts';
+import { utf8Decode, utf8Encode } from '../jml/utf8.ts';
 import { Messenger } from '../runtime/messages/index.ts';
 import { WebNode } from '../runtime/web/index.ts';
 import type { Host, KeyType } from '../runtime/host.ts';
@@ -73,12 +73,23 @@ export function netNode(net: TestNet, url: string, seed: number, files = new Map
     net.timers.push(t);
     return () => void (t.cancelled = true);
   };
-  const call = async (target: string, method: string, body: string) => {
+  const route = async (target: string, method: string, body: string) => {
     const base = [...net.nodes.keys()].find((u) => target.startsWith(u + '/'));
     if (!base || net.down.has(base)) throw new Error('ECONNREFUSED');
     const web = net.nodes.get(base) as WebNode;
     const r = await web.handle({ method, url: target.slice(base.length), headers: { accept: 'text/plain' }, body: utf8Encode(body), remote: '127.0.0.1' });
-    return { status: r.status, body: r.body };
+    return r;
+  };
+  const call = async (target: string, method: string, body: string) => {
+    const r = await route(target, method, body);
+    return { status: r.status, body: r.bytes ? utf8Decode(r.bytes) : r.body };
+  };
+  host.getBytes = async (u, { maxBytes }) => {
+    const r = await route(u, 'GET', '');
+    if (r.status !== 200) throw new Error(`HTTP ${r.status} from ${u}`);
+    const bytes = r.bytes ?? utf8Encode(r.body);
+    if (bytes.length > maxBytes) throw new Error(`the body is larger than ${maxBytes} bytes`);
+    return bytes;
   };
   host.wget = async (u) => {
     const r = await call(u, 'GET', '');

@@ -143,8 +143,12 @@ export class Dht {
     this.published.delete(keyToPoint(key) + ' ' + value);
   }
 
-  /** The values stored under a hex key, from the first of its k nodes that has any. */
-  get(key: string, done: (values: string[], error?: string) => void): void {
+  /**
+   * The values stored under a hex key, from the first of its k nodes that has
+   * any; all: from every one of them, merged (a node that has just joined or
+   * restarted holds only what was put since).
+   */
+  get(key: string, done: (values: string[], error?: string) => void, all = false): void {
     let point: string;
     try {
       point = keyToPoint(key);
@@ -152,6 +156,7 @@ export class Dht {
       return done([], (e as Error).message);
     }
     this.replicasOf(point, (targets, error) => {
+      if (all) return this.getAll(point, targets, error, done);
       let i = 0;
       let answered = !!error;
       const next = (): void => {
@@ -169,6 +174,22 @@ export class Dht {
       };
       next();
     });
+  }
+
+  private getAll(point: string, targets: NodeRef[], error: string | undefined, done: (values: string[], error?: string) => void): void {
+    const out = new Set<string>();
+    let left = targets.length;
+    let answered = false;
+    if (!left) return done([], error || 'no node holding the key answered');
+    for (const t of targets)
+      this.ask(t, { op: 'dht-get', key: point }, (reply) => {
+        const values = (reply as { values?: unknown } | null)?.values;
+        if (Array.isArray(values)) {
+          answered = true;
+          for (const v of values.slice(0, BATCH)) if (typeof v === 'string' && v.length <= this.maxValue && this.check(point, v)) out.add(v);
+        }
+        if (--left === 0) done([...out], answered ? undefined : 'no node holding the key answered');
+      });
   }
 
   /** Run sync() on a timer until stop(). */

@@ -15,7 +15,7 @@ const signed = (point: string, seq: number, value: string) => utf8Encode('magni-
 
 export function signedRecord(host: Signer, point: string, value: string): string {
   const k = host.nodeKey();
-  const seq = host.now();
+  const seq = Math.floor(host.now()); // a whole number, whatever the clock gives
   return JSON.stringify({ k: peerIdOf(k.type, k.publicKey), s: seq, v: value, sig: toHex(k.sign(signed(point, seq, value))) });
 }
 

@@ -4,7 +4,9 @@
 // Both run with the visitor's capabilities (compute, never define or reach
 // the network) unless the owner trusts the sender ([trust ID]): then the
 // message is a program run as the owner, all of its definitions kept in one
-// state line, or none (a remote upgrade).
+// state line, or none (a remote upgrade). A hook the node registers for an
+// active message's name (`{/mm-version B64}`: a Mimei's new version) takes
+// it first: plain code that gets the sender and the text, no evaluation.
 import { OWNER, VISITOR } from '../../jml/capabilities.ts';
 import { inertArg } from '../../jml/text.ts';
 import type { MagniNode } from '../magni.ts';
@@ -27,8 +29,14 @@ export function messageLine(node: MagniNode, e: Envelope, trusted: boolean): str
   return '[on-message ' + e.from + ' ' + inertArg(e.body, false) + ']';
 }
 
+/** A node-level handler of an active message `{/name text}`: what it did, in a few words. */
+export type MessageHook = (from: string, text: string) => string | Promise<string>;
+
 /** Handle one message: what it gave (its output, then its errors), kept in the inbox. Rejects only when its definitions cannot be kept. */
-export async function dispatch(node: MagniNode, e: Envelope, maxTime: number): Promise<string> {
+export async function dispatch(node: MagniNode, e: Envelope, maxTime: number, hooks?: ReadonlyMap<string, MessageHook>): Promise<string> {
+  const active = hooks && /^\{(\/[^\s{}[\]\\]+)(?: ([^]*))?\}$/.exec(e.body.trim());
+  const hook = active && hooks.get(active[1]);
+  if (active && hook) return hook(e.from, active[2] || '');
   const trusted = isTrusted(node, e.from);
   const line = messageLine(node, e, trusted);
   if (line === null) return '';

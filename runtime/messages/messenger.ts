@@ -15,7 +15,7 @@ import { RateLimit } from '../limits.ts';
 import { MessageLog } from './log.ts';
 import { Inbox } from './inbox.ts';
 import { Outbox } from './outbox.ts';
-import { dispatch, isTrusted, TRUSTED } from './dispatch.ts';
+import { dispatch, isTrusted, type MessageHook, TRUSTED } from './dispatch.ts';
 import { baseUrl, MAX_PEERS, peersOf, whoIs } from './peers.ts';
 
 export interface MessengerOptions {
@@ -36,6 +36,8 @@ export class Messenger {
   private opened = false;
   /** Where a node that is not a known peer is (the ring finds it by its short ID), or undefined. */
   locate?: (id: string) => Promise<string | undefined>;
+  /** Node-level handlers of active messages by name (`/mm-version`): they take such a message before any macro. */
+  readonly hooks = new Map<string, MessageHook>();
   /** Sends made so far by each handling in flight (its k-th send is `FROM:SEQ#k`). */
   private sendsBy = new WeakMap<Ctx, number>();
 
@@ -45,7 +47,7 @@ export class Messenger {
     // senders the owner does not trust: a few deliveries a minute each, and a bound for all of them together
     const untrusted = new RateLimit(() => host.now(), 60, 600);
     const admit = (from: string) => (isTrusted(node, from) ? 0 : untrusted.take(from));
-    this.inbox = new Inbox(host, this.log, () => this.identity().shortId, (e) => dispatch(node, e, opts.maxTime || 10_000), admit);
+    this.inbox = new Inbox(host, this.log, () => this.identity().shortId, (e) => dispatch(node, e, opts.maxTime || 10_000, this.hooks), admit);
     this.outbox = new Outbox(host, this.log, () => this.identity(), (id) => this.peers.get(id), (id, url) => this.learn(id, url));
     this.registerBuiltins();
   }

@@ -26,7 +26,7 @@ export function* carParts(roots: Uint8Array[], blocks: Iterable<Block>): Generat
 }
 
 /** The links inside a DAG-CBOR value, in order. */
-function linksOf(v: Value, out: Uint8Array[] = []): Uint8Array[] {
+export function linksOf(v: Value, out: Uint8Array[] = []): Uint8Array[] {
   if (v instanceof Link) out.push(v.bytes);
   else if (v && typeof v === 'object' && !(v instanceof Uint8Array)) for (const x of Object.values(v)) linksOf(x, out);
   return out;

@@ -8,3 +8,7 @@ export { checkVersion, type Genesis, genesisOf, midOf, signVersion, versionOf, t
 export { MimeiStore, type MimeiOptions } from './mimei.ts';
 export { dbCommand, dbOf, DB_COMMANDS, type Db } from './db.ts';
 export { mimeiChanged, registerMimei } from './builtins.ts';
+export { MimeiNet, type MimeiNetOptions, type Found, type Synced, NOTIFY, MAX_SYNCS } from './net.ts';
+export { mimeiKey, providerOf, providerValue, type Provider } from './net-records.ts';
+export { type DhtAccess, remoteDht, ringDht } from './net-dht.ts';
+export { registerMimeiNet } from './net-builtins.ts';

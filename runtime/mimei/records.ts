@@ -36,6 +36,8 @@ export interface VersionRecord {
 }
 
 const MID_TAG = 2;
+/** A version record's bytes, at most (one is about 300). */
+export const MAX_VERSION = 512;
 const DOMAIN = utf8Encode('magni-mimei-version\n');
 
 export const midOf = (sha256: Sha256, genesis: Uint8Array): string => shortIdOfHash(sha256(genesis).subarray(0, 20), MID_TAG);
@@ -81,6 +83,7 @@ export function signVersion(host: Required<Pick<Host, 'nodeKey'>>, r: Omit<Unsig
 
 /** A version record's fields, checked for shape (not yet for its signature: checkVersion). */
 export function versionOf(bytes: Uint8Array): VersionRecord {
+  if (bytes.length > MAX_VERSION) throw new Error(`mimei: a version record of more than ${MAX_VERSION} bytes`);
   const f = fields(decode(bytes), ['cid', 'genesis', 'key', 'mid', 'seq', 'sig', 'time', 'type'], 'version');
   if (typeof f.mid !== 'string' || !isShortId(f.mid) || !isInt(f.seq, 1) || !isInt(f.time, 0) || !(f.cid instanceof Link) || !(f.genesis instanceof Link) || !(f.sig instanceof Uint8Array) || f.sig.length > 128)
     throw new Error('mimei: a malformed version record');

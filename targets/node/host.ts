@@ -16,7 +16,13 @@ function reason(e: unknown, timeoutMs: number): string {
 }
 
 /** An HTTP(S) request: the status and the body as UTF-8 text; refuses a body over maxBytes, gives up after timeoutMs. */
-export async function request(url: string, init: { method?: string; body?: string }, { timeoutMs, maxBytes }: { timeoutMs: number; maxBytes: number }): Promise<HttpAnswer> {
+export async function request(url: string, init: { method?: string; body?: string }, limits: { timeoutMs: number; maxBytes: number }): Promise<HttpAnswer> {
+  const r = await requestBytes(url, init, limits);
+  return { status: r.status, body: new TextDecoder().decode(r.body) };
+}
+
+/** An HTTP(S) request: the status and the body's bytes; refuses a body over maxBytes, gives up after timeoutMs. */
+export async function requestBytes(url: string, init: { method?: string; body?: string }, { timeoutMs, maxBytes }: { timeoutMs: number; maxBytes: number }): Promise<{ status: number; body: Uint8Array }> {
   if (!/^https?:\/\//i.test(url)) throw new Error('only http and https URLs can be fetched');
   const ms = Math.max(1, Math.floor(timeoutMs));
   try {
@@ -37,10 +43,18 @@ export async function request(url: string, init: { method?: string; body?: strin
         chunks.push(value);
       }
     }
-    return { status: r.status, body: new TextDecoder().decode(Buffer.concat(chunks)) };
+    const body = chunks.length === 1 ? chunks[0] : new Uint8Array(Buffer.concat(chunks));
+    return { status: r.status, body };
   } catch (e) {
     throw new Error(reason(e, ms));
   }
+}
+
+/** HTTP(S) GET as bytes: rejects (with the status) unless 2xx; refuses a body over maxBytes, gives up after timeoutMs. */
+export async function getBytes(url: string, limits: { timeoutMs: number; maxBytes: number }): Promise<Uint8Array> {
+  const r = await requestBytes(url, {}, limits);
+  if (r.status < 200 || r.status > 299) throw new Error(`HTTP ${r.status} from ${url.slice(0, 200)}`);
+  return r.body;
 }
 
 /** HTTP(S) GET: the body as UTF-8 text; refuses a body over maxBytes, gives up after timeoutMs. */
@@ -212,6 +226,7 @@ export function nodeHost(log: (line: string) => void = (line) => writeSync(2, li
     now: () => Date.now(),
     randomBytes: (n) => crypto.getRandomValues(new Uint8Array(n)),
     wget,
+    getBytes,
     log,
     readText(path) {
       try {

@@ -12,6 +12,7 @@ import { forwardToServer, serverAnswers, serverOf } from './forward.ts';
 import { identityFile } from './cli.ts';
 import { nodeHost } from './host.ts';
 import { lockStateFile } from './lock.ts';
+import { mimeiNetMain, NET_COMMANDS, NET_USAGE } from './mimei-net.ts';
 
 export const MIMEI_USAGE = `usage: run mimei COMMAND [--state FILE] ...
 
@@ -23,6 +24,8 @@ export const MIMEI_USAGE = `usage: run mimei COMMAND [--state FILE] ...
   show MID                   author, created, kind and the versions held
   list                       the Mimei held
   DBCMD MID ARGS...          a database Mimei: ${Object.keys(DB_COMMANDS).join(' ')} (writes print ver=)
+
+${NET_USAGE}
 
 The store lives beside the state file (default ./jml.state): STATE.blocks/ and STATE.mimei.`;
 
@@ -44,7 +47,7 @@ function* fileParts(path: string): Generator<Uint8Array> {
 
 const WRITES = new Set(['create', 'add', 'setcid', ...Object.keys(DB_COMMANDS).filter((c) => DB_COMMANDS[c][2])]);
 
-export async function mimeiMain(argv: string[]): Promise<number> {
+export async function mimeiMain(argv: string[], localOnly = false): Promise<number> {
   const err = (line: string) => writeSync(2, line + '\n');
   const words: string[] = [];
   let state = 'jml.state';
@@ -59,6 +62,8 @@ export async function mimeiMain(argv: string[]): Promise<number> {
     else words.push(a);
   }
   const [cmd, mid, ...rest] = words;
+  // publish, provide, sync, findprovs and show's network part: targets/node/mimei-net.ts
+  if (!localOnly && NET_COMMANDS.has(cmd)) return mimeiNetMain(argv);
   if (!cmd || !state) return err(MIMEI_USAGE), 2;
   const host = nodeHost(err, { keyFile: identityFile(state) });
   try {

@@ -14,7 +14,7 @@ import { type CliOptions, identityFile, stateFilesOf } from './cli.ts';
 import { baseUrl, Messenger } from '../../runtime/messages/index.ts';
 import { RingService } from '../../runtime/chord/service.ts';
 import { ringOfShortId } from '../../runtime/identity/index.ts';
-import { MimeiStore, registerMimei } from '../../runtime/mimei/index.ts';
+import { MimeiNet, MimeiStore, registerMimei, registerMimeiNet, ringDht } from '../../runtime/mimei/index.ts';
 import type { RunningServer, ServeOptions } from '../bun/serve.ts';
 import { nodeHost } from './host.ts';
 import { lockStateFile } from './lock.ts';
@@ -391,6 +391,15 @@ export async function webMain(o: CliOptions): Promise<number> {
   const ring = new RingService(node, { url: `http://${/:/.test(o.listen) ? `[${o.listen}]` : o.listen}:${port}` });
   // [send ID ...] to a node this one has not met: the ring finds it at its own position
   messenger.locate = (id) => ring.route(ringOfShortId(id)).then((r) => (r.id === id ? r.url : undefined));
+  // the Mimei on the network: provider records in the ring's DHT, blocks from providers, notifications by message
+  const mimeiNet = new MimeiNet(mimei, {
+    dht: ringDht(ring.dht, node.host as Required<typeof node.host>),
+    url: ring.opts.url,
+    id: messenger.identity().shortId,
+    send: (id, url, body) => (messenger.learn(id, url), messenger.outbox.send({ id }, body)),
+    log: err,
+  });
+  registerMimeiNet(node, mimeiNet, messenger);
   const web = new WebNode(node, { key, keyFile, cookie: 'magni_' + port, publicWiki: o.publicWiki, maxSteps: o.maxSteps, maxTime: o.maxTime, messenger, sensors, ring, mimei });
   const hostname = o.listen;
   const serveOpts: ServeOptions = {
