@@ -237,8 +237,9 @@ export class MimeiNet {
     const got = await this.fetchDag(r.cid, urls, failures);
     if (held() && r.seq <= this.store.last(mid)) return { seq: this.store.last(mid), fetched: got.blocks, bytes: got.bytes, current: true };
     this.store.accept(bytes);
+    // provided before the sync answers: whoever asked for it finds this node among the providers
     if (this.o.url && this.o.dht.put)
-      this.provide(mid).catch((e: Error) => this.log(`%WARNING: mimei: provide ${mid} after its sync: ${e.message}`));
+      await this.provide(mid).catch((e: Error) => this.log(`%WARNING: mimei: provide ${mid} after its sync: ${e.message}`));
     return { seq: r.seq, fetched: got.blocks, bytes: got.bytes, current: false };
   }
 

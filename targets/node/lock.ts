@@ -1,7 +1,8 @@
 // One writer per state file: FILE.lock holds the PID of the process that may
 // write it (Node and Bun have no flock). Created with O_EXCL, removed when that
 // process exits; a lock whose process is gone (killed, crashed) is taken over.
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 
 export type Lock = { held: true; release(): void } | { held: false; holder: number; file: string };
 
@@ -57,7 +58,34 @@ export function lockStateFile(file: string): Lock {
       }
     };
     process.on('exit', release);
+    sweepTemporaries(file + '.blocks');
     return { held: true, release };
   }
   throw new Error(`cannot lock ${file}: ${lock} keeps changing hands`);
+}
+
+/**
+ * Remove what writers that are gone left half-written in a directory: the
+ * temporary files of atomic writes (NAME.PID.tmp, targets/node/host.ts) whose
+ * process is dead. The new writer of a state file does this for its block
+ * store; a live process's temporary file (a write under way) is left alone.
+ * How many were removed.
+ */
+export function sweepTemporaries(dir: string): number {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0; // no store yet
+  }
+  let n = 0;
+  for (const name of names) {
+    const pid = +(/\.(\d+)\.tmp$/.exec(name)?.[1] ?? 0);
+    if (!pid || pid === process.pid || alive(pid)) continue;
+    try {
+      unlinkSync(join(dir, name));
+      n++;
+    } catch {}
+  }
+  return n;
 }

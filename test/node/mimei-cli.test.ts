@@ -4,13 +4,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { parseCid } from '../../runtime/index.ts';
 import { checkBlock } from '../../runtime/mimei/index.ts';
 import { prng } from '../prng.ts';
 import { RUN, sleep, tempDir } from './util.ts';
+import { lockStateFile } from '../../targets/node/lock.ts';
 
 const mimei = (dir: string, ...args: string[]) => {
   const r = spawnSync(RUN, ['mimei', ...args, '--state', join(dir, 's.state')], { cwd: dir, maxBuffer: 64 << 20 });
@@ -65,7 +66,7 @@ test('kill -9 during add: no partial block under a real name; a re-run succeeds'
   const dir = tempDir();
   const mid = /mid= (\S+)/.exec(mimei(dir, 'create').text)?.[1] as string;
   const data = randomFile(dir, 'big.bin', 12_000_000, 9);
-  let blocks = 0;
+  let killed = 0;
   const next = prng(3);
   for (let round = 0; round < 5; round++) {
     const child = spawn(RUN, ['mimei', 'add', mid, join(dir, 'big.bin'), '--chunk', '65536', '--state', join(dir, 's.state')], { cwd: dir, stdio: 'ignore' });
@@ -73,14 +74,35 @@ test('kill -9 during add: no partial block under a real name; a re-run succeeds'
     await sleep(40 + Math.floor(next() * 250));
     child.kill('SIGKILL'); // (a no-op if this round's add already finished)
     await exited;
-    blocks = checkStore(dir);
+    if (child.signalCode === 'SIGKILL') killed++;
+    checkStore(dir);
   }
-  assert.ok(blocks >= 0);
+  assert.ok(killed >= 1, 'at least one add was killed before it finished');
   const a = mimei(dir, 'add', mid, join(dir, 'big.bin'), '--chunk', '65536');
   assert.is(a.code, 0, a.err);
   checkStore(dir);
+  // the next writer removed what the killed ones left half-written
+  assert.equal(readdirSync(join(dir, 's.state.blocks')).filter((f) => f.endsWith('.tmp')), []);
   const v = /ver= (\d+)/.exec(a.text)?.[1] as string;
   assert.ok(mimei(dir, 'get', mid, v).out.equals(data), 'the file reads back whole');
+});
+
+test("the state file's next writer sweeps dead writers' temporary files, never a live one's", () => {
+  const dir = tempDir();
+  const blocks = join(dir, 's.state.blocks');
+  mkdirSync(blocks);
+  const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString(); // a PID that has exited
+  const live = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
+  try {
+    const names = [`bafkreiaaaa.${dead}.tmp`, `bafkreibbbb.${live.pid}.tmp`, 'bafkreicccc'];
+    for (const n of names) writeFileSync(join(blocks, n), 'x');
+    const lock = lockStateFile(join(dir, 's.state'));
+    assert.ok(lock.held);
+    if (lock.held) lock.release();
+    assert.equal(readdirSync(blocks).sort(), names.slice(1).sort());
+  } finally {
+    live.kill('SIGKILL');
+  }
 });
 
 test('a writer while a server holds the state file: refused with a clear message', () => {

@@ -93,21 +93,27 @@ test('8 nodes: publish, sync, a new version pushed to the providers, a corrupted
     assert.match(await owner(3, `[mm-sync ${mid}]`), /^ver= 2 fetched= \d+ /);
     assert.is(sha(runBytes(dir, ['mimei', 'get', mid, '--state', state(3)])), sha(v2));
 
-    // a client's sync of both versions killed mid-transfer, then run again
+    // a client's sync killed with SIGKILL mid-transfer, then run again: a second Mimei of 10 MB (40 chunks), so the kill lands mid-way
+    const mid2 = runSync(dir, ['mimei', 'create', '--state', state(0)]).stdout.replace('mid= ', '').trim(); // forwarded to the author's server
+    assert.match(runSync(dir, ['mimei', 'add', mid2, 'big', '--state', state(0)]).stdout, /ver= 1/);
+    assert.match(runSync(dir, ['mimei', 'publish', mid2, '--state', state(0)]).stdout, /^stored= [1-9] /m);
     mkdirSync(join(dir, 'client'));
     const cstate = join('client', 'jml.state');
     const cblocks = join(dir, cstate + '.blocks');
-    // version 1's content, 40 chunks: sync to it by giving no version (the newest), killed after a few blocks
-    const child = spawn(RUN, ['mimei', 'sync', mid, '--state', cstate, '--bootstrap', url(6)], { cwd: dir, stdio: 'ignore' });
+    const child = spawn(RUN, ['mimei', 'sync', mid2, '--state', cstate, '--bootstrap', url(6)], { cwd: dir, stdio: 'ignore' });
     const count = () => { try { return readdirSync(cblocks).length; } catch { return 0; } };
-    while (count() < 2 && child.exitCode === null) await sleep(5);
+    while (count() < 8 && child.exitCode === null) await sleep(5);
     child.kill('SIGKILL');
     await new Promise((ok) => child.once('exit', ok));
-    const again = runSync(dir, ['mimei', 'sync', mid, '--state', cstate, '--bootstrap', url(6)]);
+    assert.is(child.signalCode, 'SIGKILL', 'the sync was killed before it finished');
+    assert.ok(count() < 40, `killed mid-transfer (${count()} files of 42)`);
+    const again = runSync(dir, ['mimei', 'sync', mid2, '--state', cstate, '--bootstrap', url(6)]);
     assert.is(again.code, 0, again.stderr);
-    assert.match(again.stdout, /^ver= 2 /);
-    assert.is(sha(runBytes(dir, ['mimei', 'get', mid, '--state', cstate])), sha(v2));
-    assert.ok(blocksVerify(cblocks) >= 3, 'the client holds verified blocks');
+    assert.match(again.stdout, /^ver= 1 fetched= \d+ /);
+    assert.ok(+(/fetched= (\d+)/.exec(again.stdout) as RegExpExecArray)[1] < 42, 'the second run fetched only what was missing: ' + again.stdout);
+    assert.is(sha(runBytes(dir, ['mimei', 'get', mid2, '--state', cstate])), sha(big));
+    assert.ok(blocksVerify(cblocks) >= 41, 'the client holds every block, each verified');
+    assert.equal(readdirSync(cblocks).filter((n) => n.endsWith('.tmp')), [], 'no temporary file left by the killed sync');
     for (const i of [2, 3]) blocksVerify(join(dir, state(i) + '.blocks')); // (node 2 holds the block corrupted above, until it is read)
   } finally {
     runSync(dir, ['servers', 'stop', 'all']);
