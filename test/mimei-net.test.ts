@@ -139,6 +139,18 @@ test('publish, then findprovs lists the author with its version; sync fetches id
   assert.match(await nodes[2].run(`[mm-sync ${mid}]`), /^ver= 1 fetched= 0 bytes= 0$/);
 });
 
+test('provideAll (a node that starts again): every Mimei held with a version is provided, one without a version is not', async () => {
+  const { net, nodes } = await ringOf(4);
+  const a = nodes[1];
+  const mid = a.store.create();
+  a.store.addFile(mid, [content(3000)], 1024);
+  const empty = a.store.create();
+  assert.is(await nodes[3].run(`[mm-findprovs ${mid}]`), '', 'not provided yet');
+  assert.is(await drive(net, a.net.provideAll()), 1, 'one Mimei provided');
+  assert.is(await nodes[3].run(`[mm-findprovs ${mid}]`), 'http://n2 1');
+  assert.is(await nodes[3].run(`[mm-findprovs ${empty}]`), '');
+});
+
 test('a provider serving corrupted blocks is passed over, a dead one too: nothing wrong is stored', async () => {
   const { nodes } = await ringOf(5);
   const { mid, bytes } = await authored(nodes);

@@ -134,6 +134,24 @@ export class MimeiNet {
     return dht.put(mimeiKey(mid), providerValue(url, v));
   }
 
+  /**
+   * Provide every Mimei held with a version (a node that starts again: its
+   * records are not kept across restarts, and the DHT re-publishes only
+   * what this process put): how many of them some node stored. Never throws.
+   */
+  async provideAll(): Promise<number> {
+    let n = 0;
+    for (const mid of this.store.list()) {
+      if (!this.store.last(mid)) continue;
+      try {
+        if ((await this.provide(mid)) > 0) n++;
+      } catch (e) {
+        this.log(`%WARNING: mimei: provide ${mid}: ${(e as Error).message}`);
+      }
+    }
+    return n;
+  }
+
   /** Provide mid, then tell every other provider of its latest version: how many stored the record, how many were notified. */
   async publish(mid: string): Promise<{ stored: number; notified: number }> {
     const stored = await this.provide(mid);
