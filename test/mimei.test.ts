@@ -17,6 +17,7 @@ import { concatBytes } from '../runtime/identity/bytes.ts';
 import { memHost, type MemHost } from './memhost.ts';
 import { keyedHost } from './keyedhost.ts';
 import { inertArg } from '../jml/text.ts';
+import { randomValue } from './dag-cbor-values.ts';
 import { prng } from './prng.ts';
 
 const hex = (s: string) => fromHex(s) as Uint8Array;
@@ -56,26 +57,6 @@ test('dag-cbor: known encodings (RFC 8949 appendix A), map keys shorter first th
   assert.equal((decode(b) as { l: Link }).l.bytes, cid);
 });
 
-/** A random value of the data model (no floats), deterministic. */
-function randomValue(next: () => number, depth = 0): Value {
-  const k = Math.floor(next() * (depth > 3 ? 6 : 9));
-  const int = () => Math.floor(next() * 2 ** Math.floor(next() * 54)) * (next() < 0.3 ? -1 : 1) || 0;
-  const str = () => Array.from({ length: Math.floor(next() * 6) }, () => String.fromCodePoint([97, 0xe9, 0x4e2d, 0x1f600][Math.floor(next() * 4)] + Math.floor(next() * 3))).join('');
-  switch (k) {
-    case 0: return int();
-    case 1: return str();
-    case 2: return Uint8Array.from({ length: Math.floor(next() * 40) }, () => Math.floor(next() * 256));
-    case 3: return [true, false, null][Math.floor(next() * 3)];
-    case 4: return new Link(cidOf(sha256, next() < 0.5 ? RAW : DAG_CBOR, new Uint8Array([Math.floor(next() * 256)])));
-    case 5: return int();
-    case 6: case 7: return Array.from({ length: Math.floor(next() * 5) }, () => randomValue(next, depth + 1));
-    default: {
-      const o: { [k: string]: Value } = {};
-      for (let i = Math.floor(next() * 5); i > 0; i--) o[str()] = randomValue(next, depth + 1);
-      return o;
-    }
-  }
-}
 
 test('dag-cbor: random values round trip, and decode(encode(x)) re-encodes to the same bytes', () => {
   const next = prng(42);

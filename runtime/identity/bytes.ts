@@ -1,6 +1,9 @@
 // Byte-array helpers the identity modules share.
 
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+export const concatBytes = (...parts: Uint8Array[]): Uint8Array => concatAll(parts);
+
+/** The parts as one array (a list too long to spread as arguments, such as a CAR's blocks). */
+export function concatAll(parts: Uint8Array[]): Uint8Array {
   let n = 0;
   for (const p of parts) n += p.length;
   const out = new Uint8Array(n);

@@ -7,6 +7,7 @@
 // checked against its CID as it is read (the BlockStore does it), and one
 // request reads at most GatewayLimits of the store.
 import type { HttpResponse } from '../http.ts';
+import { concatAll } from '../identity/bytes.ts';
 import { type Cid, cidToString, parseCid } from '../identity/cid.ts';
 import { carParts, dagBlocks, type Block } from '../mimei/car.ts';
 import type { BlockStore } from '../mimei/store.ts';
@@ -126,12 +127,7 @@ export function carOf(store: BlockStore, root: Uint8Array, blockOnly: boolean, l
   }
   const parts = [...carParts([root], blocks)];
   blocks.length = 0;
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  n = 0;
-  for (const p of parts) out.set(p, n), (n += p.length);
-  return out;
+  return concatAll(parts);
 }
 
 /**
