@@ -20,8 +20,9 @@ const mimei = (dir: string, ...args: string[]) => {
 
 function randomFile(dir: string, name: string, n: number, seed: number): Buffer {
   const next = prng(seed);
-  const b = Buffer.alloc(n);
-  for (let i = 0; i < n; i += 4) b.writeUInt32LE(Math.floor(next() * 2 ** 32), i);
+  const words = Buffer.alloc(Math.ceil(n / 4) * 4);
+  for (let i = 0; i < n; i += 4) words.writeUInt32LE(Math.floor(next() * 2 ** 32), i);
+  const b = words.subarray(0, n);
   writeFileSync(join(dir, name), b);
   return b;
 }
@@ -60,6 +61,29 @@ test('create, add, get back identical, versions, show; a database', () => {
   assert.is(mimei(dir, 'get', db, 'k').text, 'v w\n');
   assert.is(mimei(dir, 'get', db).text, '{"k":"v w"}\n');
   assert.is(checkStore(dir) > 3, true);
+});
+
+test('files of 0 B, 1 B, 256 KiB, 256 KiB + 1 and 10 MB round-trip on Node and on Bun, to the same CIDs', () => {
+  const dir = tempDir();
+  const sizes = [0, 1, 256 * 1024, 256 * 1024 + 1, 10_000_000];
+  const files = sizes.map((n, i) => randomFile(dir, `f${i}.bin`, n, 100 + i));
+  const cids: Record<string, string[]> = {};
+  for (const engine of ['node', 'bun']) {
+    const state = join(dir, engine + '.state');
+    const run = (...args: string[]) => spawnSync(RUN, [...(engine === 'bun' ? ['--bun'] : []), 'mimei', ...args, '--state', state], { cwd: dir, maxBuffer: 64 << 20 });
+    const mid = /mid= (\S+)/.exec(run('create').stdout.toString())?.[1] as string;
+    assert.ok(mid, engine + ' made a Mimei');
+    cids[engine] = files.map((f, i) => {
+      const a = run('add', mid, join(dir, `f${i}.bin`));
+      assert.is(a.status, 0, a.stderr.toString());
+      assert.ok(run('get', mid, String(i + 1)).stdout.equals(f), `${engine}: ${f.length} bytes back identical`);
+      return /cid= (\S+)/.exec(a.stdout.toString())?.[1] as string;
+    });
+  }
+  assert.equal(cids.bun, cids.node);
+  assert.is(cids.node[0], 'bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku', 'the empty file is the raw empty block');
+  assert.match(cids.node[2], /^bafkrei/, 'one chunk: just its raw block');
+  assert.match(cids.node[3], /^bafyrei/, 'two chunks: a manifest');
 });
 
 test('kill -9 during add: no partial block under a real name; a re-run succeeds', async () => {
