@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { freePorts, ROOT } from '../test/node/util.ts';
-import { runScript } from '../targets/quickjs/board.ts';
+import { Board, runScript } from '../targets/quickjs/board.ts';
 
 const RUN = join(ROOT, 'run');
 const SIZE = 10_000_000;
@@ -72,3 +72,26 @@ const boardMs = Math.max(1, Number(board.value));
 console.log('\n| CID (sha2-256), 256 KiB chunks | chunks | ms | MB/s |\n|---|---:|---:|---:|');
 console.log(`| Node (node:crypto) | ${N} | ${nodeMs.toFixed(0)} | ${mbs(N * CHUNK, nodeMs)} |`);
 console.log(`| board (host ABI sha256, hex in and out) | ${B} | ${boardMs} | ${mbs(B * CHUNK, boardMs)} |`);
+
+// The store on the board: add and get of 100 KB files through magni.mimei (16 KiB chunks, bytes as hex through the host ABI)
+{
+  const dir = mkdtempSync(join(tmpdir(), 'magni-bench-board-'));
+  const board = await Board.create({ stateFiles: [join(dir, 'b.state')], keyFile: join(dir, 'b.state.identity'), bundlePath: join(ROOT, 'dist', 'board.js'), quiet: true, log: () => {} });
+  try {
+    const FILES = 10;
+    const file = randomBytes(100_000).toString('hex');
+    const mid = board.call('magni.mimei.create', false) as string;
+    let t0 = performance.now();
+    for (let i = 0; i < FILES; i++) board.call('magni.mimei.add', mid, file);
+    const addMs = performance.now() - t0;
+    t0 = performance.now();
+    for (let i = 1; i <= FILES; i++) board.call('magni.mimei.get', mid, i);
+    const getMs = performance.now() - t0;
+    console.log('\n| the board\'s store, 10 files of 100 KB | ms | MB/s | QuickJS heap peak |\n|---|---:|---:|---:|');
+    console.log(`| add (magni.mimei.add) | ${addMs.toFixed(0)} | ${mbs(FILES * 100_000, addMs)} | ${board.heap().peak} bytes |`);
+    console.log(`| get (magni.mimei.get) | ${getMs.toFixed(0)} | ${mbs(FILES * 100_000, getMs)} | |`);
+  } finally {
+    board.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

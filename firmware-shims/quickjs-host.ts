@@ -14,7 +14,7 @@ import type { MqttEvents, SensorIO } from '../runtime/sensors/io.ts';
 import type { SensorInfo } from '../runtime/sensors/model.ts';
 import { linesOfText, textAt } from '../runtime/lines.ts';
 import { utf8Length } from '../jml/utf8.ts';
-import { toHex } from '../jml/xxtea.ts';
+import { fromHex, toHex } from '../jml/xxtea.ts';
 
 export interface QuickJSHostABI {
   /** Milliseconds since the Unix epoch (a double; an RTC or SNTP-synced clock). */
@@ -109,9 +109,8 @@ const MAX_LINE = 16 << 20;
 
 /** n bytes from what the firmware's function `what` answered: exactly 2n hex digits. */
 function hexToBytes(hex: string, n: number, what = 'randomHex(' + n + ')'): Uint8Array {
-  if (typeof hex !== 'string' || hex.length !== 2 * n || /[^0-9a-fA-F]/.test(hex)) throw new Error('__magni_host.' + what + ' must return ' + 2 * n + ' hex digits');
-  const b = new Uint8Array(n);
-  for (let i = 0; i < n; i++) b[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  const b = typeof hex === 'string' && hex.length === 2 * n ? fromHex(hex) : null;
+  if (!b) throw new Error('__magni_host.' + what + ' must return ' + 2 * n + ' hex digits');
   return b;
 }
 
