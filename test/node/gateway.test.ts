@@ -133,7 +133,8 @@ function gatewaySuite(kind: Kind) {
     assert.is((await server.fetch(`/mm/${mid}/2`)).status, 404);
     // the CLI reads what the server wrote
     assert.ok(mimei(dir, 'get', mid).out.equals(data));
-    assert.match(mimei(dir, 'show', mid).text, new RegExp(`ver= 1 \\S+ ${cid}`));
+    const show = mimei(dir, 'show', mid);
+    assert.match(show.text, new RegExp(`ver= 1 \\S+ ${cid}`), show.text + show.err);
   });
 
   t('database writes forwarded with inert arguments; the server serves each new version at /mm', async () => {
