@@ -47,7 +47,8 @@ export async function mimeiNetMain(argv: string[]): Promise<number> {
     else {
       if (a === '--state') (state = argv[i + 1] || ''), local.push(a, argv[++i] || '');
       else local.push(a);
-      if (!a.startsWith('-')) words.push(a);
+      // a MID may start with '-' (base64url): a word of its shape is never an option
+      if (!a.startsWith('-') || /^[\w-]{27}$/.test(a)) words.push(a);
     }
   }
   const [cmd, mid] = words;

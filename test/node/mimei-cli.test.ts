@@ -86,6 +86,15 @@ test('files of 0 B, 1 B, 256 KiB, 256 KiB + 1 and 10 MB round-trip on Node and o
   assert.match(cids.node[3], /^bafyrei/, 'two chunks: a manifest');
 });
 
+test("a MID that starts with '-' (base64url) is a MID, not an option", () => {
+  const dir = tempDir();
+  const mid = '-' + 'a'.repeat(26);
+  const r = mimei(dir, 'findprovs', mid);
+  assert.is(r.code, 1);
+  assert.not.match(r.err, /needs a MID/);
+  assert.match(r.err, /no server runs on .*--bootstrap URL/);
+});
+
 test('kill -9 during add: no partial block under a real name; a re-run succeeds', async () => {
   const dir = tempDir();
   const mid = /mid= (\S+)/.exec(mimei(dir, 'create').text)?.[1] as string;
