@@ -76,7 +76,7 @@ console.log(`| board (host ABI sha256, hex in and out) | ${B} | ${boardMs} | ${m
 // The store on the board: add and get of 100 KB files through magni.mimei (16 KiB chunks, bytes as hex through the host ABI)
 {
   const dir = mkdtempSync(join(tmpdir(), 'magni-bench-board-'));
-  const board = await Board.create({ stateFiles: [join(dir, 'b.state')], keyFile: join(dir, 'b.state.identity'), bundlePath: join(ROOT, 'dist', 'board.js'), quiet: true, log: () => {} });
+  const board = await Board.create({ stateFiles: [join(dir, 'b.state')], keyFile: join(dir, 'b.state.identity'), bundlePath: join(ROOT, 'dist', 'board.js'), quiet: true, log: () => {}, sampleEvery: 0 });
   try {
     const FILES = 10;
     const file = randomBytes(100_000).toString('hex');
