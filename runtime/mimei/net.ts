@@ -72,6 +72,13 @@ export interface Synced {
 
 type Crypto = Required<Pick<Host, 'sha256' | 'verify'>> & Host;
 
+/** Where a sync fetches blocks: the providers' URLs, the first `fresh` of them holding the version; failures so far by URL. */
+interface Sources {
+  urls: string[];
+  fresh: number;
+  failures: Map<string, number>;
+}
+
 export class MimeiNet {
   private chains = new Map<string, Promise<unknown>>();
   private pending = new Map<string, { bytes: Uint8Array; hints: string[] }>();
@@ -110,7 +117,8 @@ export class MimeiNet {
     }
     if (!genesis) {
       const first = [...recs.values()][0];
-      const g = await this.fetchBlock(first.genesis, [...recs.keys()].map((p) => p.url), new Map());
+      const urls = [...recs.keys()].map((p) => p.url);
+      const g = await this.fetchBlock(first.genesis, { urls, fresh: urls.length, failures: new Map() });
       if (midOf(this.host.sha256, g) !== mid) throw new Error('mimei: the providers\' genesis does not name ' + mid);
       genesis = genesisOf(g);
     }
@@ -241,18 +249,17 @@ export class MimeiNet {
     const fresh = urls.length;
     for (const p of found.providers) if (p.url !== this.o.url && !urls.includes(p.url)) urls.push(p.url);
     if (!urls.length) throw new Error('mimei: no provider of ' + mid + ' to fetch from');
-    const failures = new Map<string, number>();
-    (failures as Map<string, number> & { fresh?: number }).fresh = fresh;
+    const from: Sources = { urls, fresh, failures: new Map() };
     // the owner's signature first (the genesis fetched when new here): a forged record fetches nothing more
     let genesis;
     if (held()) genesis = this.store.genesis(mid);
     else {
-      const g = (await this.getOrFetch(r.genesis, urls, failures)).bytes as Uint8Array;
+      const g = (await this.getOrFetch(r.genesis, from)).bytes as Uint8Array;
       if (midOf(this.host.sha256, g) !== mid) throw new Error('mimei: the genesis fetched does not name ' + mid);
       genesis = genesisOf(g);
     }
     checkVersion(this.host, r, genesis);
-    const got = await this.fetchDag(r.cid, urls, failures);
+    const got = await this.fetchDag(r.cid, from);
     if (held() && r.seq <= this.store.last(mid)) return { seq: this.store.last(mid), fetched: got.blocks, bytes: got.bytes, current: true };
     this.store.accept(bytes);
     // provided before the sync answers: whoever asked for it finds this node among the providers
@@ -262,7 +269,7 @@ export class MimeiNet {
   }
 
   /** Every block of the DAG under root here: those missing fetched, `concurrency` at a time, level by level. */
-  private async fetchDag(root: Uint8Array, urls: string[], failures: Map<string, number>): Promise<{ blocks: number; bytes: number }> {
+  private async fetchDag(root: Uint8Array, from: Sources): Promise<{ blocks: number; bytes: number }> {
     const maxBytes = this.o.maxBytes ?? 1 << 30;
     const maxBlocks = this.o.maxBlocks ?? 100_000;
     const width = Math.max(1, this.o.concurrency ?? 4);
@@ -279,7 +286,7 @@ export class MimeiNet {
           const cid = level[at++];
           const codec = decodeCid(cid).codec;
           if (codec !== RAW && codec !== DAG_CBOR) throw new Error('mimei: a link to a block that is neither raw nor DAG-CBOR: ' + cidToString(cid));
-          const b = await this.getOrFetch(cid, urls, failures);
+          const b = await this.getOrFetch(cid, from);
           if (b.fetched) {
             blocks++;
             if ((bytes += b.fetched) > maxBytes) throw new Error(`mimei: the content is larger than ${maxBytes} bytes`);
@@ -300,24 +307,24 @@ export class MimeiNet {
   }
 
   /** A block held here (its bytes only when DAG-CBOR: raw ones are not needed again), or fetched and stored. */
-  private async getOrFetch(cid: Uint8Array, urls: string[], failures: Map<string, number>): Promise<{ bytes: Uint8Array | null; fetched: number }> {
+  private async getOrFetch(cid: Uint8Array, from: Sources): Promise<{ bytes: Uint8Array | null; fetched: number }> {
     let b: Uint8Array | null = null;
     try {
       b = this.store.blocks.getBlock(cid);
     } catch {} // a corrupted copy was removed: fetch it again
     if (b) return { bytes: b, fetched: 0 };
-    b = await this.fetchBlock(cid, urls, failures);
+    b = await this.fetchBlock(cid, from);
     this.store.blocks.putBlock(cid, b);
     return { bytes: b, fetched: b.length };
   }
 
   /** A block from the first provider (taken in turns) that gives the right bytes; a failing one is dropped after 3 failures. */
-  private async fetchBlock(cid: Uint8Array, urls: string[], failures: Map<string, number>): Promise<Uint8Array> {
+  private async fetchBlock(cid: Uint8Array, { urls, fresh: holding, failures }: Sources): Promise<Uint8Array> {
     if (!this.host.getBytes) throw new Error('this host cannot fetch blocks');
     const name = cidToString(cid);
     const why: string[] = [];
     // in turns among the providers that hold this version (load spread), then the others (they may share blocks)
-    const fresh = Math.max(1, Math.min(urls.length, (failures as Map<string, number> & { fresh?: number }).fresh ?? urls.length));
+    const fresh = Math.max(1, Math.min(urls.length, holding));
     const start = this.turn++;
     for (let i = 0; i < urls.length; i++) {
       const u = i < fresh ? urls[(start + i) % fresh] : urls[i];
