@@ -107,6 +107,9 @@ export interface QuickJSHostABI {
 /** The longest line a state file may hold (a page of 1 MiB, escaped, with its header). */
 const MAX_LINE = 16 << 20;
 
+/** Bytes as the host ABI takes them: lowercase hex. */
+const hex = (b: Uint8Array): string => toHex(b).toLowerCase();
+
 /** n bytes from what the firmware's function `what` answered: exactly 2n hex digits. */
 function hexToBytes(hex: string, n: number, what = 'randomHex(' + n + ')'): Uint8Array {
   const b = typeof hex === 'string' && hex.length === 2 * n ? fromHex(hex) : null;
@@ -192,7 +195,6 @@ export function hostFromGlobals(): Host {
   };
   if (h.sha256 && h.nodePublicKey && h.sign && h.verify) {
     const { sha256, nodePublicKey, sign, verify } = h;
-    const hex = (b: Uint8Array) => toHex(b).toLowerCase();
     host.sha256 = (b) => hexToBytes(sha256(hex(b)), 32, 'sha256()');
     host.verify = (type, pub, data, sig) => !!verify(type, hex(pub), hex(data), hex(sig));
     host.nodeKey = () => {
@@ -207,7 +209,7 @@ export function hostFromGlobals(): Host {
       const x = readHex(path, max);
       return x === null || x === undefined ? null : hexToBytes(x, x.length >> 1, 'readHex()');
     };
-    host.writeBytes = (path, b) => writeHex(path, toHex(b).toLowerCase());
+    host.writeBytes = (path, b) => writeHex(path, hex(b));
     host.listFiles = (dir) => (listFiles(dir) || '').split('\n').filter((n) => n);
     host.removeFile = (path) => removeFile(path);
   }

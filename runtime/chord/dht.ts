@@ -166,14 +166,18 @@ export class Dht {
           const values = (reply as { values?: unknown } | null)?.values;
           if (!Array.isArray(values)) return next();
           answered = true;
-          // a node may lie: only values that pass the check
-          const ok = values.filter((v): v is string => typeof v === 'string' && v.length <= this.maxValue && !!this.check(point, v)).slice(0, BATCH);
+          const ok = this.checked(point, values);
           if (ok.length) done(ok);
           else next();
         });
       };
       next();
     });
+  }
+
+  /** What a node answered for point, less what does not check: a node may lie. */
+  private checked(point: string, values: unknown[]): string[] {
+    return values.filter((v): v is string => typeof v === 'string' && v.length <= this.maxValue && !!this.check(point, v)).slice(0, BATCH);
   }
 
   private getAll(point: string, targets: NodeRef[], error: string | undefined, done: (values: string[], error?: string) => void): void {
@@ -186,7 +190,7 @@ export class Dht {
         const values = (reply as { values?: unknown } | null)?.values;
         if (Array.isArray(values)) {
           answered = true;
-          for (const v of values.slice(0, BATCH)) if (typeof v === 'string' && v.length <= this.maxValue && this.check(point, v)) out.add(v);
+          for (const v of this.checked(point, values)) out.add(v);
         }
         if (--left === 0) done([...out], answered ? undefined : 'no node holding the key answered');
       });

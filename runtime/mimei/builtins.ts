@@ -14,6 +14,7 @@ import type { Ctx } from '../../jml/evaluation.ts';
 import { JmlError } from '../../jml/errors.ts';
 import { headRest, inertArg, isEscaped, unescapeOutput } from '../../jml/text.ts';
 import { parseCid } from '../identity/cid.ts';
+import { isShortId } from '../identity/shortId.ts';
 import { utf8Decode } from '../../jml/utf8.ts';
 import type { MagniNode } from '../magni.ts';
 import { DB_COMMANDS, dbCommand } from './db.ts';
@@ -45,9 +46,15 @@ function splitArgs(text: string, n: number): string[] {
   return out;
 }
 
+/** What a Mimei builtin gives: the text shown inert, on one line. */
+export const shown = (s: string): string => inertArg(s, false).replace(/\n/g, '\\n');
+
+/** A Mimei builtin's error: its name and the message, inert. */
+export const failure = (name: string, e: unknown): JmlError => new JmlError(name + ': ' + inertArg((e as Error).message, false));
+
 /** The on-mimei hook: run the owner's macro on-mimei, if there is one, for a changed Mimei. */
 export async function mimeiChanged(node: MagniNode, mid: string, seq: number): Promise<void> {
-  if (!node.interp.macros.has('on-mimei') || !/^[\w-]{27}$/.test(mid)) return;
+  if (!node.interp.macros.has('on-mimei') || !isShortId(mid)) return;
   await node.evalAsOne(`[on-mimei ${mid} ${seq}]`, { caps: OWNER, user: 'mimei:' + mid });
 }
 
@@ -55,9 +62,9 @@ export function registerMimei(node: MagniNode, store: MimeiStore): void {
   const b = node.interp.hostBuiltins;
   const safely = (name: string, f: (a: string, it: Ctx) => string) => (a: string, it: Ctx) => {
     try {
-      return inertArg(f(a, it), false).replace(/\n/g, '\\n');
+      return shown(f(a, it));
     } catch (e) {
-      throw new JmlError(name + ': ' + inertArg((e as Error).message, false));
+      throw failure(name, e);
     }
   };
   b.set('mm-ver', safely('mm-ver', (a) => String(store.last(a.trim()))));

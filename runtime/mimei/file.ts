@@ -2,6 +2,7 @@
 // manifest, a DAG-CBOR block {size, chunks: [links]} whose CID is the file's
 // CID. A file of one chunk is just that raw block. Reading checks every
 // chunk and the total size, and holds one chunk at a time.
+import { concatAll } from '../identity/bytes.ts';
 import { decodeCid, DAG_CBOR, RAW } from '../identity/cid.ts';
 import { decode, encode, Link, type Value } from './dag-cbor.ts';
 import type { BlockStore } from './store.ts';
@@ -69,8 +70,5 @@ export function readFile(store: BlockStore, cid: Uint8Array, max = 16 << 20): Ui
     if ((n += p.length) > max) throw new Error(`file: more than ${max} bytes`);
     parts.push(p);
   }
-  const out = new Uint8Array(n);
-  n = 0;
-  for (const p of parts) out.set(p, n), (n += p.length);
-  return out;
+  return concatAll(parts);
 }

@@ -8,8 +8,10 @@
 import type { Ctx } from '../../jml/evaluation.ts';
 import { JmlError } from '../../jml/errors.ts';
 import { inertArg } from '../../jml/text.ts';
+import { isShortId } from '../identity/shortId.ts';
 import type { MagniNode } from '../magni.ts';
 import type { Messenger } from '../messages/messenger.ts';
+import { failure, shown } from './builtins.ts';
 import { type MimeiNet, NOTIFY } from './net.ts';
 
 export function registerMimeiNet(node: MagniNode, net: MimeiNet, messenger?: Messenger): void {
@@ -17,13 +19,10 @@ export function registerMimeiNet(node: MagniNode, net: MimeiNet, messenger?: Mes
   const call = (name: string, f: (mid: string) => Promise<string>) => (a: string, it: Ctx) => {
     it.need('network', name);
     const mid = a.trim();
-    if (!/^[\w-]{27}$/.test(mid)) throw new JmlError(name + ': ' + inertArg(mid.slice(0, 40), false) + ' is not a MID');
-    return f(mid).then(
-      (r) => inertArg(r, false).replace(/\n/g, '\\n'),
-      (e: Error) => {
-        throw new JmlError(name + ': ' + inertArg(e.message, false));
-      },
-    );
+    if (!isShortId(mid)) throw new JmlError(name + ': ' + inertArg(mid.slice(0, 40), false) + ' is not a MID');
+    return f(mid).then(shown, (e) => {
+      throw failure(name, e);
+    });
   };
   b.set('mm-publish', call('mm-publish', async (mid) => {
     const r = await net.publish(mid);

@@ -5,6 +5,7 @@
 // record is checked (owner's signature) and every block against its CID.
 import type { HttpResponse } from '../http.ts';
 import { cidToString } from '../identity/cid.ts';
+import { isShortId } from '../identity/shortId.ts';
 import { dbOf } from '../mimei/db.ts';
 import { readFile } from '../mimei/file.ts';
 import type { MimeiStore } from '../mimei/mimei.ts';
@@ -14,7 +15,7 @@ import { type GatewayLimits, IMMUTABLE, notModified, refusal } from './gateway.t
 export function mimeiResource(store: MimeiStore, seg: string[], headers: Record<string, string>, limits: GatewayLimits): HttpResponse {
   const [, mid, ver] = seg;
   if (seg.length > 3 || !mid) return refusal(404, 'GET /mm/MID (the latest version) or /mm/MID/VER');
-  if (!/^[\w-]{27}$/.test(mid)) return refusal(400, 'not a Mimei ID (27 letters, digits, _ or -): ' + mid.slice(0, 40));
+  if (!isShortId(mid)) return refusal(400, 'not a Mimei ID (27 letters, digits, _ or -): ' + mid.slice(0, 40));
   if (ver !== undefined && !/^[1-9]\d{0,14}$/.test(ver)) return refusal(400, 'a version is a number from 1: ' + ver.slice(0, 20));
   if (store.list().indexOf(mid) < 0) return refusal(404, 'no Mimei ' + mid + ' here');
   try {

@@ -300,7 +300,6 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return 0;
   }
-  if (o.command === 'mimei' && !o.bun) return (await import('./mimei.ts')).mimeiMain(o.stateFiles);
   if (o.bun && !('Bun' in globalThis) && o.command !== 'servers') return onBun(argv);
   if (o.command === 'mimei') return (await import('./mimei.ts')).mimeiMain(o.stateFiles);
   if (o.command === 'servers') {

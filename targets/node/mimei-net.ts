@@ -14,6 +14,7 @@ import { writeSync } from 'node:fs';
 import { MimeiNet, MimeiStore, remoteDht } from '../../runtime/mimei/index.ts';
 import { baseUrl } from '../../runtime/messages/peers.ts';
 import { identityFile } from './cli.ts';
+import { isShortId } from '../../runtime/identity/index.ts';
 import { forwardToServer, serverOf } from './forward.ts';
 import { nodeHost } from './host.ts';
 import { lockStateFile } from './lock.ts';
@@ -48,11 +49,11 @@ export async function mimeiNetMain(argv: string[]): Promise<number> {
       if (a === '--state') (state = argv[i + 1] || ''), local.push(a, argv[++i] || '');
       else local.push(a);
       // a MID may start with '-' (base64url): a word of its shape is never an option
-      if (!a.startsWith('-') || /^[\w-]{27}$/.test(a)) words.push(a);
+      if (!a.startsWith('-') || isShortId(a)) words.push(a);
     }
   }
   const [cmd, mid] = words;
-  if (!mid || !/^[\w-]{27}$/.test(mid)) return err(`run mimei: ${cmd} needs a MID (run mimei --help)`), 2;
+  if (!mid || !isShortId(mid)) return err(`run mimei: ${cmd} needs a MID (run mimei --help)`), 2;
   try {
     if (bootstrap !== undefined) bootstrap = baseUrl(bootstrap);
   } catch (e) {

@@ -5,7 +5,7 @@
 // atomically: harmless beside the server), and the server alone writes the
 // index. Reading commands read the files directly: every write is atomic.
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
-import { cidToString, parseCid } from '../../runtime/identity/index.ts';
+import { cidToString, isShortId, parseCid } from '../../runtime/identity/index.ts';
 import { addFile, CHUNK, dbCommand, DB_COMMANDS, dbOf, fileChunks, MimeiStore } from '../../runtime/mimei/index.ts';
 import { inertArg, unescapeOutput } from '../../jml/text.ts';
 import { forwardToServer, serverAnswers, serverOf } from './forward.ts';
@@ -134,10 +134,10 @@ async function forwarded(state: string, cmd: string, mid: string, rest: string[]
   try {
     if (cmd === 'create') {
       const m = await ask(state, db ? '[mm-create db]' : '[mm-create]');
-      if (!/^[\w-]{27}$/.test(m)) throw new Error('the server answered no MID: ' + m.slice(0, 200));
+      if (!isShortId(m)) throw new Error('the server answered no MID: ' + m.slice(0, 200));
       out(`mid= ${m}\n`);
     } else if (cmd === 'add' || cmd === 'setcid') {
-      if (!/^[\w-]{27}$/.test(mid)) throw new Error('not a Mimei ID: ' + mid.slice(0, 40));
+      if (!isShortId(mid)) throw new Error('not a Mimei ID: ' + mid.slice(0, 40));
       let cid: string;
       if (cmd === 'add') {
         await serverAnswers(state); // nothing is written for a server that is not there

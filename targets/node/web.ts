@@ -446,7 +446,7 @@ export async function webMain(o: CliOptions): Promise<number> {
   err(`Magni web node on http://${host}:${server.port}/ (key in ${keyFile})`);
   if (o.bootstrap) bootstrap(messenger, o.bootstrap);
   ring.start(o.bootstrap && baseUrl(o.bootstrap), err);
-  reprovide(mimeiNet, mimei.list().length);
+  reprovide(mimeiNet, mimei.list().filter((mid) => mimei.last(mid) > 0).length);
   return untilStopped(() => (unannounce(), messenger.stop(), ring.stop(), Promise.all([server.stop(), sensors && sensors.stop()]).then(() => {})));
 }
 
@@ -470,7 +470,7 @@ export function untilStopped(stop: () => Promise<void>): Promise<number> {
 
 /** Learn the bootstrap node and the nodes it knows; while it does not answer, try again (2 s, doubling to a minute). */
 /**
- * After a start, provide the Mimei held again (this process has no records in
+ * After a start, provide the Mimei held with a version again (this process has no records in
  * the DHT yet): once the ring has had time to form, then again with backoff
  * (5 s to 80 s) until every one was stored somewhere.
  */
