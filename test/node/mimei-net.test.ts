@@ -48,6 +48,14 @@ test('8 nodes: publish, sync, a new version pushed to the providers, a corrupted
     const r = await fetch(url(i) + '/run', { method: 'POST', headers: { cookie, origin: url(i), 'content-type': 'text/plain' }, body: program, signal: AbortSignal.timeout(60_000) });
     return r.text();
   };
+  // The DHT of a fresh ring is eventually consistent: until stabilization and the DHT's hand-over agree,
+  // nodes' views of a key's replicas differ. Wait until node `asker` lists every node of `of` as a provider of version `seq`.
+  const providersListed = async (asker: number, mid: string, of: number[], seq = 1) => {
+    const listed = (provs: string) => of.every((i) => provs.includes(url(i) + ' ' + seq));
+    let provs = '';
+    for (const end = Date.now() + 30_000; !listed(provs) && Date.now() < end; await sleep(250)) provs = await owner(asker, `[mm-findprovs ${mid}]`);
+    assert.ok(listed(provs), `node ${asker + 1} lists nodes ${of.map((i) => i + 1).join(', ')} as providers of version ${seq}: ` + provs);
+  };
   try {
     // the author's Mimei, made before its server starts (the store has one writer)
     mkdirSync(join(dir, 'servers', `node-${port}`), { recursive: true });
@@ -65,18 +73,12 @@ test('8 nodes: publish, sync, a new version pushed to the providers, a corrupted
     for (const end = Date.now() + 30_000; !/stored= 3/.test(published) && Date.now() < end; await sleep(500)) published = await owner(0, `[mm-publish ${mid}]`);
     assert.match(published, /^stored= 3 notified= 0$/, published);
     for (const i of [1, 2]) {
+      await providersListed(i, mid, [0]);
       const sy = runSync(dir, ['mimei', 'sync', mid, '--state', state(i)]); // forwarded to the node's server
       assert.match(sy.stdout.trim(), /^ver= 1 fetched= 40 bytes= 100\d{5}$/, sy.stdout + sy.stderr);
       assert.is(sha(runBytes(dir, ['mimei', 'get', mid, '--state', state(i)])), sha(big), 'node ' + (i + 1) + ' holds identical bytes');
     }
-    // the DHT is eventually consistent while the fresh ring settles (nodes' views of a key's replicas differ
-    // until stabilization and the DHT's hand-over agree): every node, the publisher too, comes to list all three
-    const listed = (provs: string) => [0, 1, 2].every((i) => provs.includes(url(i) + ' 1'));
-    for (const asker of [5, 0]) {
-      let provs = '';
-      for (const end = Date.now() + 30_000; !listed(provs) && Date.now() < end; await sleep(250)) provs = await owner(asker, `[mm-findprovs ${mid}]`);
-      assert.ok(listed(provs), `node ${asker + 1} lists the three providers: ` + provs);
-    }
+    for (const asker of [5, 0]) await providersListed(asker, mid, [0, 1, 2]);
     // show, as a client of the ring
     const show = runSync(dir, ['mimei', 'show', mid, '--state', state(1), '--bootstrap', url(4)]);
     assert.match(show.stdout, /network= ver 1 \(same; ours 1\)/, show.stdout + show.stderr);
@@ -99,6 +101,7 @@ test('8 nodes: publish, sync, a new version pushed to the providers, a corrupted
     const bytes = readFileSync(join(blocks1, victim));
     bytes[100] ^= 0xff;
     writeFileSync(join(blocks1, victim), bytes);
+    await providersListed(3, mid, [0], 2);
     assert.match(await owner(3, `[mm-sync ${mid}]`), /^ver= 2 fetched= \d+ /);
     assert.is(sha(runBytes(dir, ['mimei', 'get', mid, '--state', state(3)])), sha(v2));
 
@@ -108,6 +111,7 @@ test('8 nodes: publish, sync, a new version pushed to the providers, a corrupted
     assert.match(mid2, /^[\w-]{27}$/, made2.stdout + made2.stderr);
     assert.match(runSync(dir, ['mimei', 'add', mid2, 'big', '--state', state(0)]).stdout, /ver= 1/);
     assert.match(runSync(dir, ['mimei', 'publish', mid2, '--state', state(0)]).stdout, /^stored= [1-9] /m);
+    await providersListed(6, mid2, [0]); // the client asks the ring through node 7
     mkdirSync(join(dir, 'client'));
     const cstate = join('client', 'jml.state');
     const cblocks = join(dir, cstate + '.blocks');
