@@ -9,13 +9,16 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { privateNames } from './private-names.mjs';
 
 const ROOT = dirname(fileURLToPath(import.meta.url));
 const KiB = 1024;
 
 export const BUDGET = { coreBytes: 64 * KiB, heapLoad: 256 * KiB, heapPeak: 512 * KiB };
 
-const neutral = { bundle: true, minify: true, target: 'es2020', platform: 'neutral', legalComments: 'none' };
+// Private members get short names in every bundle (private-names.mjs says which are safe).
+const mangleProps = new RegExp('^(' + privateNames(ROOT).join('|') + ')$');
+const neutral = { bundle: true, minify: true, target: 'es2020', platform: 'neutral', legalComments: 'none', mangleProps };
 
 /** esbuild options per bundle; paths relative to the repo root (absWorkingDir). */
 export const BUNDLES = {
@@ -29,7 +32,7 @@ export const BUNDLES = {
   // Split: what only some commands need (the web server, the QuickJS board) is
   // a chunk of its own, loaded when asked for, so a plain line starts fast.
   'dist/cli.mjs': {
-    entryPoints: { cli: 'targets/node/main.ts' }, bundle: true, minify: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external',
+    entryPoints: { cli: 'targets/node/main.ts' }, bundle: true, minify: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', mangleProps,
     splitting: true, outdir: 'dist', chunkNames: 'cli-chunks/[name]-[hash]', outExtension: { '.js': '.mjs' },
   },
 };
