@@ -20,6 +20,10 @@ export const MAX_BLOCK = 1 << 20;
 export const MAX_DEPTH = 64;
 
 const err = (why: string) => new Error('dag-cbor: ' + why);
+
+/** Sets a plain data property: a key such as "__proto__" from anyone's data stays data, never the object's prototype. */
+export const setOwn = (o: object, key: string, value: unknown): void => void Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+
 /** Map key order: shorter first, then bytewise (RFC 7049 canonical, as DAG-CBOR asks). */
 function keyOrder(a: Uint8Array, b: Uint8Array): number {
   if (a.length !== b.length) return a.length - b.length;
@@ -137,8 +141,7 @@ export function decode(b: Uint8Array, max = MAX_BLOCK): Value {
           const kb = b.subarray(textAt, at);
           if (last && keyOrder(last, kb) >= 0) fail(keyOrder(last, kb) ? 'keys out of order' : 'duplicate key');
           last = kb;
-          // defineProperty: a key "__proto__" is data, never the object's prototype
-          Object.defineProperty(out, k, { value: item(depth + 1), enumerable: true, writable: true, configurable: true });
+          setOwn(out, k, item(depth + 1));
         }
         return out;
       }

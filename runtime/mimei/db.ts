@@ -2,8 +2,9 @@
 // whole database is one DAG-CBOR block (a string is text, a hash a map of
 // text, a list an array of text); every change is a new version. Meant for
 // small databases: the block is bounded (MAX_BLOCK).
+import { mimeiError } from './mimei-error.ts';
 import { DAG_CBOR } from '../identity/cid.ts';
-import { decode, encode, type Value } from './dag-cbor.ts';
+import { decode, encode, setOwn, type Value } from './dag-cbor.ts';
 import type { MimeiStore } from './mimei.ts';
 
 type Hash = { [field: string]: string };
@@ -18,21 +19,20 @@ export const DB_COMMANDS: Record<string, [number, number, boolean]> = {
 
 /** The database of mid at a version (default the latest); {} before the first. */
 export function dbOf(store: MimeiStore, mid: string, seq?: number): Db {
-  if (!store.genesis(mid).db) throw new Error('mimei: ' + mid + ' is not a database (made without --db)');
+  if (!store.genesis(mid).db) throw mimeiError(mid + ' is not a database (made without --db)');
   const r = store.version(mid, seq);
   const v = r ? decode(store.blocks.need(r.cid)) : {};
-  if (!v || typeof v !== 'object' || Array.isArray(v) || v instanceof Uint8Array) throw new Error('mimei: the database block is not a map');
+  if (!v || typeof v !== 'object' || Array.isArray(v) || v instanceof Uint8Array) throw mimeiError('the database block is not a map');
   return v as Db;
 }
 
 // Keys are anyone's text: "__proto__" or "toString" must be plain keys, never the object's own machinery.
 const own = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
-const put = (o: object, k: string, value: unknown) => Object.defineProperty(o, k, { value, enumerable: true, writable: true, configurable: true });
 
 function typed<T>(db: Db, key: string, check: (v: unknown) => boolean, fresh: () => T): T {
   const v = own(db, key) ? db[key] : undefined;
   if (v === undefined) return fresh();
-  if (!check(v)) throw new Error(`mimei: WRONGTYPE ${key} holds another kind of value`);
+  if (!check(v)) throw mimeiError(`WRONGTYPE ${key} holds another kind of value`);
   return v as T;
 }
 const isList = (v: unknown) => Array.isArray(v);
@@ -47,7 +47,7 @@ function range(list: string[], start: number, stop: number): string[] {
 }
 
 const int = (s: string): number => {
-  if (!/^-?\d{1,15}$/.test(s)) throw new Error('mimei: not an integer: ' + s.slice(0, 20));
+  if (!/^-?\d{1,15}$/.test(s)) throw mimeiError('not an integer: ' + s.slice(0, 20));
   return +s;
 };
 
@@ -57,24 +57,24 @@ const int = (s: string): number => {
  */
 export function dbCommand(store: MimeiStore, mid: string, cmd: string, args: string[]): { reply: string; ver?: number } {
   const spec = DB_COMMANDS[cmd];
-  if (!spec) throw new Error('mimei: unknown database command ' + cmd.slice(0, 20) + ' (' + Object.keys(DB_COMMANDS).join(' ') + ')');
-  if (args.length < spec[0] || (spec[1] >= 0 && args.length > spec[1])) throw new Error(`mimei: ${cmd} takes ${spec[0]}${spec[1] < 0 ? ' or more' : spec[1] > spec[0] ? '-' + spec[1] : ''} arguments`);
+  if (!spec) throw mimeiError('unknown database command ' + cmd.slice(0, 20) + ' (' + Object.keys(DB_COMMANDS).join(' ') + ')');
+  if (args.length < spec[0] || (spec[1] >= 0 && args.length > spec[1])) throw mimeiError(`${cmd} takes ${spec[0]}${spec[1] < 0 ? ' or more' : spec[1] > spec[0] ? '-' + spec[1] : ''} arguments`);
   const db = dbOf(store, mid);
   const [k, a, b] = args;
   let reply = '';
   if (cmd === 'get') reply = typed<string>(db, k, (v) => typeof v === 'string', () => '');
-  else if (cmd === 'set') put(db, k, a), (reply = 'OK');
+  else if (cmd === 'set') setOwn(db, k, a), (reply = 'OK');
   else if (cmd === 'del') reply = String(args.filter((x) => own(db, x) && delete db[x]).length);
   else if (cmd === 'keys') reply = Object.keys(db).join('\n');
   else if (cmd === 'hget' || cmd === 'hgetall' || cmd === 'hset') {
     const h = typed<Hash>(db, k, isHash, () => ({}));
     if (cmd === 'hget') reply = own(h, a) ? h[a] : '';
     else if (cmd === 'hgetall') reply = Object.keys(h).flatMap((f) => [f, h[f]]).join('\n');
-    else (reply = own(h, a) ? '0' : '1'), put(h, a, b), put(db, k, h);
+    else (reply = own(h, a) ? '0' : '1'), setOwn(h, a, b), setOwn(db, k, h);
   } else {
     const l = typed<string[]>(db, k, isList, () => []);
     if (cmd === 'lrange') reply = range(l, int(a), int(b)).join('\n');
-    else put(db, k, [...args.slice(1).reverse(), ...l]), (reply = String(l.length + args.length - 1));
+    else setOwn(db, k, [...args.slice(1).reverse(), ...l]), (reply = String(l.length + args.length - 1));
   }
   if (!spec[2]) return { reply };
   const cid = store.blocks.put(encode(db as Value), DAG_CBOR);

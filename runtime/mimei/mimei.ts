@@ -3,6 +3,7 @@
 // line per record, appended durably: `MID 0 GENESIS-CID` then `MID SEQ
 // VERSION-CID`. A line cut short or malformed is reported and skipped; a
 // record is checked (hash, signature, owner) each time it is read.
+import { mimeiError } from './mimei-error.ts';
 import type { Host } from '../host.ts';
 import { cidToString, DAG_CBOR, parseCid } from '../identity/cid.ts';
 import { sameBytes } from './block.ts';
@@ -56,17 +57,17 @@ export class MimeiStore {
 
   private need(mid: string): Held {
     const h = this.held.get(mid);
-    if (!h) throw new Error('mimei: no Mimei ' + mid.slice(0, 40) + ' here');
+    if (!h) throw mimeiError('no Mimei ' + mid.slice(0, 40) + ' here');
     return h;
   }
 
   private crypto(): Required<Host> {
-    if (!this.host.nodeKey || !this.host.verify) throw new Error('mimei: this host has no node key');
+    if (!this.host.nodeKey || !this.host.verify) throw mimeiError('this host has no node key');
     return this.host as Required<Host>;
   }
 
   private writable(): Required<Host> {
-    if (this.opts.readOnly) throw new Error('mimei: ' + this.opts.readOnly);
+    if (this.opts.readOnly) throw mimeiError(this.opts.readOnly);
     return this.crypto();
   }
 
@@ -87,7 +88,7 @@ export class MimeiStore {
   /** The genesis of mid, checked against the MID. */
   genesis(mid: string): Genesis {
     const g = this.blocks.need(this.need(mid).genesis);
-    if (midOf(this.blocks.host.sha256, g) !== mid) throw new Error('mimei: the genesis does not name ' + mid);
+    if (midOf(this.blocks.host.sha256, g) !== mid) throw mimeiError('the genesis does not name ' + mid);
     return genesisOf(g);
   }
 
@@ -107,7 +108,7 @@ export class MimeiStore {
     const v = this.need(mid).versions.find((x) => x.seq === seq);
     if (!v) return null;
     const r = versionOf(this.blocks.need(v.cid));
-    if (r.mid !== mid || r.seq !== seq) throw new Error(`mimei: the record filed as version ${seq} of ${mid} is another`);
+    if (r.mid !== mid || r.seq !== seq) throw mimeiError(`the record filed as version ${seq} of ${mid} is another`);
     checkVersion(this.crypto(), r, this.genesis(mid));
     return r;
   }
@@ -124,7 +125,7 @@ export class MimeiStore {
     const h = this.need(mid);
     const g = this.genesis(mid);
     const me = host.nodeKey();
-    if (me.type !== g.type || !sameBytes(me.publicKey, g.key)) throw new Error('mimei: ' + mid + ' is not this node\'s (only its owner makes versions)');
+    if (me.type !== g.type || !sameBytes(me.publicKey, g.key)) throw mimeiError(mid + ' is not this node\'s (only its owner makes versions)');
     const seq = this.last(mid) + 1;
     const bytes = signVersion(host, { mid, seq, cid, time: host.now(), genesis: h.genesis });
     return this.keep(bytes);
@@ -146,10 +147,10 @@ export class MimeiStore {
     const r = versionOf(bytes);
     let h = this.held.get(r.mid);
     const gBytes = this.blocks.getBlock(h ? h.genesis : r.genesis);
-    if (!gBytes || (h && !sameBytes(h.genesis, r.genesis))) throw new Error('mimei: the genesis of ' + r.mid + ' is not here');
-    if (midOf(host.sha256, gBytes) !== r.mid) throw new Error('mimei: the genesis does not name ' + r.mid);
+    if (!gBytes || (h && !sameBytes(h.genesis, r.genesis))) throw mimeiError('the genesis of ' + r.mid + ' is not here');
+    if (midOf(host.sha256, gBytes) !== r.mid) throw mimeiError('the genesis does not name ' + r.mid);
     checkVersion(host, r, genesisOf(gBytes));
-    if (h && r.seq <= this.last(r.mid)) throw new Error(`mimei: version ${r.seq} of ${r.mid} is not newer than version ${this.last(r.mid)} held (replayed?)`);
+    if (h && r.seq <= this.last(r.mid)) throw mimeiError(`version ${r.seq} of ${r.mid} is not newer than version ${this.last(r.mid)} held (replayed?)`);
     const cid = this.blocks.put(bytes, DAG_CBOR);
     if (!h) {
       this.remember(r.mid, 0, r.genesis);

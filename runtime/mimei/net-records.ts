@@ -6,6 +6,7 @@
 //                  holds (its DAG-CBOR bytes, base64url)
 // The version record is the owner's signed record, so a provider can say
 // where it is and which version it has, but can never invent a version.
+import { mimeiError } from './mimei-error.ts';
 import type { Host } from '../host.ts';
 import { fromBase64, ringOfShortId, toBase64url } from '../identity/index.ts';
 import { checkRecord } from '../chord/record.ts';
@@ -23,8 +24,8 @@ export const isProviderUrl = (s: string): boolean => s.length <= MAX_URL && URL_
 
 /** A provider's value: its base URL and the version record it holds. */
 export function providerValue(url: string, version: Uint8Array): string {
-  if (!isProviderUrl(url)) throw new Error('mimei: not a provider URL (http://HOST:PORT, at most ' + MAX_URL + ' characters): ' + url.slice(0, 60));
-  if (version.length > MAX_VERSION) throw new Error('mimei: a version record of more than ' + MAX_VERSION + ' bytes');
+  if (!isProviderUrl(url)) throw mimeiError('not a provider URL (http://HOST:PORT, at most ' + MAX_URL + ' characters): ' + url.slice(0, 60));
+  if (version.length > MAX_VERSION) throw mimeiError('a version record of more than ' + MAX_VERSION + ' bytes');
   return url + ' ' + toBase64url(version);
 }
 

@@ -18,6 +18,7 @@
 //   over for that block (and dropped after 3 failures); blocks held are
 //   skipped, so a sync cut short resumes. The version is accepted last: it
 //   becomes current only when all of its blocks are here.
+import { mimeiError } from './mimei-error.ts';
 import type { Host } from '../host.ts';
 import { cidToString, DAG_CBOR, decodeCid, RAW } from '../identity/cid.ts';
 import { fromBase64, toBase64url } from '../identity/index.ts';
@@ -88,7 +89,7 @@ export class MimeiNet {
 
   constructor(readonly store: MimeiStore, readonly o: MimeiNetOptions) {
     const h = store.host;
-    if (!h.sha256 || !h.verify) throw new Error('mimei: this host cannot check signatures');
+    if (!h.sha256 || !h.verify) throw mimeiError('this host cannot check signatures');
     this.host = h as Crypto;
   }
 
@@ -119,7 +120,7 @@ export class MimeiNet {
       const first = [...recs.values()][0];
       const urls = [...recs.keys()].map((p) => p.url);
       const g = await this.fetchBlock(first.genesis, { urls, fresh: urls.length, failures: new Map() });
-      if (midOf(this.host.sha256, g) !== mid) throw new Error('mimei: the providers\' genesis does not name ' + mid);
+      if (midOf(this.host.sha256, g) !== mid) throw mimeiError('the providers\' genesis does not name ' + mid);
       genesis = genesisOf(g);
     }
     const providers: Found['providers'] = [];
@@ -136,9 +137,9 @@ export class MimeiNet {
   /** Put this node's provider record for mid (its latest version, its URL) into the DHT: how many nodes stored it. */
   async provide(mid: string): Promise<number> {
     const { url, dht } = this.o;
-    if (!url || !dht.put) throw new Error('mimei: only a node that serves can provide (start it with run -w PORT)');
+    if (!url || !dht.put) throw mimeiError('only a node that serves can provide (start it with run -w PORT)');
     const v = this.store.versionBytes(mid);
-    if (!v) throw new Error('mimei: ' + mid + ' has no version here to provide');
+    if (!v) throw mimeiError(mid + ' has no version here to provide');
     return dht.put(mimeiKey(mid), providerValue(url, v));
   }
 
@@ -239,23 +240,23 @@ export class MimeiNet {
       this.log(`%WARNING: mimei: sync ${mid}: the DHT did not answer (${(e as Error).message}); trying ${hints.join(' ') || 'no provider'}`);
     }
     const bytes = given || found.latest;
-    if (!bytes) throw new Error('mimei: no provider of ' + mid + ' found in the DHT');
+    if (!bytes) throw mimeiError('no provider of ' + mid + ' found in the DHT');
     const r = versionOf(bytes);
-    if (r.mid !== mid) throw new Error('mimei: the version record is for ' + r.mid + ', not ' + mid);
+    if (r.mid !== mid) throw mimeiError('the version record is for ' + r.mid + ', not ' + mid);
     if (held() && r.seq <= this.store.last(mid)) return { seq: this.store.last(mid), fetched: 0, bytes: 0, current: true };
     // the providers that hold this version or newer first, then the others (they may share blocks)
     const urls: string[] = [];
     for (const u of [...hints, ...found.providers.filter((p) => p.seq >= r.seq).map((p) => p.url)]) if (u !== this.o.url && !urls.includes(u)) urls.push(u);
     const fresh = urls.length;
     for (const p of found.providers) if (p.url !== this.o.url && !urls.includes(p.url)) urls.push(p.url);
-    if (!urls.length) throw new Error('mimei: no provider of ' + mid + ' to fetch from');
+    if (!urls.length) throw mimeiError('no provider of ' + mid + ' to fetch from');
     const from: Sources = { urls, fresh, failures: new Map() };
     // the owner's signature first (the genesis fetched when new here): a forged record fetches nothing more
     let genesis;
     if (held()) genesis = this.store.genesis(mid);
     else {
       const g = (await this.getOrFetch(r.genesis, from)).bytes as Uint8Array;
-      if (midOf(this.host.sha256, g) !== mid) throw new Error('mimei: the genesis fetched does not name ' + mid);
+      if (midOf(this.host.sha256, g) !== mid) throw mimeiError('the genesis fetched does not name ' + mid);
       genesis = genesisOf(g);
     }
     checkVersion(this.host, r, genesis);
@@ -285,17 +286,17 @@ export class MimeiNet {
         while (at < level.length) {
           const cid = level[at++];
           const codec = decodeCid(cid).codec;
-          if (codec !== RAW && codec !== DAG_CBOR) throw new Error('mimei: a link to a block that is neither raw nor DAG-CBOR: ' + cidToString(cid));
+          if (codec !== RAW && codec !== DAG_CBOR) throw mimeiError('a link to a block that is neither raw nor DAG-CBOR: ' + cidToString(cid));
           const b = await this.getOrFetch(cid, from);
           if (b.fetched) {
             blocks++;
-            if ((bytes += b.fetched) > maxBytes) throw new Error(`mimei: the content is larger than ${maxBytes} bytes`);
+            if ((bytes += b.fetched) > maxBytes) throw mimeiError(`the content is larger than ${maxBytes} bytes`);
           }
           if (codec === DAG_CBOR) for (const l of linksOf(decode(b.bytes as Uint8Array))) {
             const k = cidToString(l);
             if (seen.has(k)) continue;
             seen.add(k);
-            if (++count > maxBlocks) throw new Error(`mimei: the content has more than ${maxBlocks} blocks`);
+            if (++count > maxBlocks) throw mimeiError(`the content has more than ${maxBlocks} blocks`);
             next.push(l);
           }
         }
@@ -343,6 +344,6 @@ export class MimeiNet {
         this.log(`%WARNING: mimei: block ${name} from ${u}: ${(e as Error).message}; trying another provider`);
       }
     }
-    throw new Error(`mimei: no provider gave block ${name} (${why.join('; ') || 'every provider has failed'})`);
+    throw mimeiError(`no provider gave block ${name} (${why.join('; ') || 'every provider has failed'})`);
   }
 }

@@ -5,6 +5,7 @@
 // Version {cid, key, mid, seq, sig, time, type, genesis}: in the spirit of an
 // IPNS record, the owner's signature over the DAG-CBOR of the other fields,
 // after a domain prefix (a signature made for anything else never fits).
+import { mimeiError } from './mimei-error.ts';
 import type { Host, KeyType } from '../host.ts';
 import { concatBytes } from '../identity/bytes.ts';
 import { checkRawKey } from '../identity/publicKey.ts';
@@ -47,13 +48,13 @@ const isInt = (x: unknown, min: number): x is number => Number.isSafeInteger(x) 
 /** The value's fields, when it is a map with exactly these keys; else a clear error. */
 function fields(v: Value, keys: string[], what: string): Record<string, Value> {
   if (!v || typeof v !== 'object' || Array.isArray(v) || v instanceof Uint8Array || v instanceof Link || Object.keys(v).sort().join() !== keys.join())
-    throw new Error(`mimei: not a ${what} record {${keys.join(', ')}}`);
+    throw mimeiError(`not a ${what} record {${keys.join(', ')}}`);
   return v;
 }
 
 function keyOf(f: Record<string, Value>): { type: KeyType; key: Uint8Array } {
   const type = f.type as KeyType;
-  if ((type !== 'ed25519' && type !== 'secp256k1') || !(f.key instanceof Uint8Array)) throw new Error('mimei: not a key');
+  if ((type !== 'ed25519' && type !== 'secp256k1') || !(f.key instanceof Uint8Array)) throw mimeiError('not a key');
   checkRawKey(type, f.key);
   return { type, key: f.key };
 }
@@ -65,7 +66,7 @@ export function makeGenesis(host: Required<Pick<Host, 'nodeKey'>> & Host, db: bo
 
 export function genesisOf(bytes: Uint8Array): Genesis {
   const f = fields(decode(bytes), ['created', 'db', 'key', 'nonce', 'type'], 'genesis');
-  if (!isInt(f.created, 0) || typeof f.db !== 'boolean' || !(f.nonce instanceof Uint8Array) || f.nonce.length > 64) throw new Error('mimei: a malformed genesis record');
+  if (!isInt(f.created, 0) || typeof f.db !== 'boolean' || !(f.nonce instanceof Uint8Array) || f.nonce.length > 64) throw mimeiError('a malformed genesis record');
   return { ...keyOf(f), created: f.created, db: f.db, nonce: f.nonce };
 }
 
@@ -83,15 +84,15 @@ export function signVersion(host: Required<Pick<Host, 'nodeKey'>>, r: Omit<Unsig
 
 /** A version record's fields, checked for shape (not yet for its signature: checkVersion). */
 export function versionOf(bytes: Uint8Array): VersionRecord {
-  if (bytes.length > MAX_VERSION) throw new Error(`mimei: a version record of more than ${MAX_VERSION} bytes`);
+  if (bytes.length > MAX_VERSION) throw mimeiError(`a version record of more than ${MAX_VERSION} bytes`);
   const f = fields(decode(bytes), ['cid', 'genesis', 'key', 'mid', 'seq', 'sig', 'time', 'type'], 'version');
   if (typeof f.mid !== 'string' || !isShortId(f.mid) || !isInt(f.seq, 1) || !isInt(f.time, 0) || !(f.cid instanceof Link) || !(f.genesis instanceof Link) || !(f.sig instanceof Uint8Array) || f.sig.length > 128)
-    throw new Error('mimei: a malformed version record');
+    throw mimeiError('a malformed version record');
   return { ...keyOf(f), mid: f.mid, seq: f.seq, time: f.time, cid: f.cid.bytes, genesis: f.genesis.bytes, sig: f.sig };
 }
 
 /** Throws unless r is signed by the owner that genesis names. */
 export function checkVersion(host: Required<Pick<Host, 'verify'>>, r: VersionRecord, g: Genesis): void {
-  if (r.type !== g.type || !sameBytes(r.key, g.key)) throw new Error(`mimei: version ${r.seq} of ${r.mid} is not signed by its owner`);
-  if (!host.verify(r.type, r.key, signedBytes(r), r.sig)) throw new Error(`mimei: version ${r.seq} of ${r.mid} has a bad signature`);
+  if (r.type !== g.type || !sameBytes(r.key, g.key)) throw mimeiError(`version ${r.seq} of ${r.mid} is not signed by its owner`);
+  if (!host.verify(r.type, r.key, signedBytes(r), r.sig)) throw mimeiError(`version ${r.seq} of ${r.mid} has a bad signature`);
 }
