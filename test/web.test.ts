@@ -384,6 +384,21 @@ test('/upgrade: a sealed program runs once and says what it did; replayed, forge
   assert.is(bad.body, 'defined ok\n%(ERROR:division by zero)\n');
 });
 
+test('an upgrade line has the owner\'s 25 s budget, a page the visitor\'s 1 s (a forwarded sync takes longer than 1 s)', async () => {
+  const { host, node, req, post, login } = setup();
+  // a builtin that takes 3 s of the host's clock, as a slow transfer would
+  node.interp.hostBuiltins.set('slow', () => (host.tick(3000), 'took 3 s'));
+  const run = await post('/run', { text: '[slow] [+ [iota 1 20000]]' }, await login());
+  has(run, 'time budget of 1000 ms exceeded');
+  const up = await req('POST', '/upgrade', sealUpgrade('[slow] [+ [iota 1 20000]]', KEY, 5000));
+  assert.is(up.status, 200, up.body);
+  assert.is(up.body, 'took 3 s 200010000\n');
+  node.interp.hostBuiltins.set('slow', () => (host.tick(30_000), 'took 30 s'));
+  const tooSlow = await req('POST', '/upgrade', sealUpgrade('[slow] [+ [iota 1 20000]]', KEY, 6000));
+  assert.is(tooSlow.status, 422);
+  assert.match(tooSlow.body, 'time budget of 25000 ms exceeded');
+});
+
 test('login failures are limited per client and in all: 429 with Retry-After, even for the right key', async () => {
   const { host, web } = setup();
   const from = (remote: string, key: string) =>

@@ -19,7 +19,7 @@ import { sameKey, sameOrigin, Sessions } from './auth.ts';
 import { ID, markup } from './wiki.ts';
 import { readVersion, versions } from './history.ts';
 import { RateLimit } from '../limits.ts';
-import { openUpgrade } from './upgrade.ts';
+import { openUpgrade, UPGRADE_MS } from './upgrade.ts';
 import type { Messenger } from '../messages/messenger.ts';
 import type { RingService } from '../chord/service.ts';
 import type { SensorNode } from '../sensors/node.ts';
@@ -519,7 +519,7 @@ export class WebNode {
     const report: string[] = [];
     let failed = false;
     for (const l of lines(sealed.program).split('\n')) {
-      const r = await this.node.evalLine(l, this.limits(owner));
+      const r = await this.node.evalLine(l, { ...this.limits(owner), maxTime: UPGRADE_MS });
       if (r.output) report.push(r.output);
       if (r.errors.length) failed = true;
     }

@@ -7,6 +7,13 @@ import { decryptText, encryptText } from '../../jml/crypto.ts';
 
 const MAGIC = 'magni-upgrade';
 
+/**
+ * The time budget of each line of an upgrade. An upgrade is the owner's own
+ * work (`run mimei sync` forwarded to the running server fetches megabytes),
+ * not a visitor's, so the web node's 1 s budget would cut it short.
+ */
+export const UPGRADE_MS = 25_000;
+
 /** The MAC key: the node key sealed under itself, so knowing one output of the MAC tells nothing of the node key. */
 const macKey = (key: string) => encryptText(MAGIC + ' mac', key).slice(1, 17);
 /** 16 hex digits: the last 8 bytes of the XXTEA encryption (a wide block: every byte depends on all the text). */

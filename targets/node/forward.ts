@@ -5,11 +5,11 @@
 // The server says where it serves in STATE.url (written atomically when it
 // starts serving, removed when it stops).
 import { readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { sealUpgrade } from '../../runtime/web/upgrade.ts';
+import { sealUpgrade, UPGRADE_MS } from '../../runtime/web/upgrade.ts';
 import { lockHolder } from './lock.ts';
 
-/** How long a forwarded program may take, and how often a refused (same-millisecond) seal is made again. */
-const FORWARD_MS = 30_000;
+/** How long to wait for a forwarded program's answer (its line's budget, and time to answer), and how often a refused (same-millisecond) seal is made again. */
+const FORWARD_MS = UPGRADE_MS + 5_000;
 const RESEALS = 5;
 
 const urlFile = (stateFile: string) => stateFile + '.url';
