@@ -25,7 +25,7 @@ export interface MimeiOptions {
 export class MimeiStore {
   readonly blocks: BlockStore;
   readonly indexFile: string;
-  private held = new Map<string, Held>();
+  private heldByMid = new Map<string, Held>();
   /** Called after a version from elsewhere is accepted (the on-mimei hook). */
   onChange?: (mid: string, seq: number) => void;
 
@@ -34,12 +34,12 @@ export class MimeiStore {
     this.indexFile = stateFile + '.mimei';
     for (const l of host.readLines(this.indexFile)) {
       const m = /^([\w-]{27}) (\d{1,15}) (b[a-z2-7]{1,200})$/.exec(l.text);
-      const h = m && this.held.get(m[1]);
+      const h = m && this.heldByMid.get(m[1]);
       let why = !l.complete ? 'cut short' : !m ? 'malformed' : '';
       if (m && !why) {
         try {
           const cid = parseCid(m[3]).bytes;
-          if (m[2] === '0') h ? (why = 'a second genesis') : this.held.set(m[1], { genesis: cid, versions: [] });
+          if (m[2] === '0') h ? (why = 'a second genesis') : this.heldByMid.set(m[1], { genesis: cid, versions: [] });
           else if (!h || +m[2] <= this.last(m[1])) why = 'out of order';
           else h.versions.push({ seq: +m[2], cid });
         } catch (e) {
@@ -52,23 +52,23 @@ export class MimeiStore {
 
   /** The MIDs held. */
   list(): string[] {
-    return [...this.held.keys()];
+    return [...this.heldByMid.keys()];
   }
 
-  private need(mid: string): Held {
-    const h = this.held.get(mid);
+  private heldOf(mid: string): Held {
+    const h = this.heldByMid.get(mid);
     if (!h) throw mimeiError('no Mimei ' + mid.slice(0, 40) + ' here');
     return h;
   }
 
-  private crypto(): Required<Host> {
+  private keyedHost(): Required<Host> {
     if (!this.host.nodeKey || !this.host.verify) throw mimeiError('this host has no node key');
     return this.host as Required<Host>;
   }
 
-  private writable(): Required<Host> {
+  private writableHost(): Required<Host> {
     if (this.opts.readOnly) throw mimeiError(this.opts.readOnly);
-    return this.crypto();
+    return this.keyedHost();
   }
 
   private remember(mid: string, seq: number, cid: Uint8Array): void {
@@ -77,58 +77,58 @@ export class MimeiStore {
 
   /** A new Mimei owned by this node's key: its MID. */
   create(db = false): string {
-    const g = makeGenesis(this.writable(), db);
+    const g = makeGenesis(this.writableHost(), db);
     const cid = this.blocks.put(g, DAG_CBOR);
     const mid = midOf(this.blocks.host.sha256, g);
     this.remember(mid, 0, cid);
-    this.held.set(mid, { genesis: cid, versions: [] });
+    this.heldByMid.set(mid, { genesis: cid, versions: [] });
     return mid;
   }
 
   /** The genesis of mid, checked against the MID. */
   genesis(mid: string): Genesis {
-    const g = this.blocks.need(this.need(mid).genesis);
+    const g = this.blocks.need(this.heldOf(mid).genesis);
     if (midOf(this.blocks.host.sha256, g) !== mid) throw mimeiError('the genesis does not name ' + mid);
     return genesisOf(g);
   }
 
   /** The highest seq held (0: none). */
   last(mid: string): number {
-    const v = this.need(mid).versions;
+    const v = this.heldOf(mid).versions;
     return v.length ? v[v.length - 1].seq : 0;
   }
 
   /** The seqs of the versions held, oldest first. */
   seqs(mid: string): number[] {
-    return this.need(mid).versions.map((v) => v.seq);
+    return this.heldOf(mid).versions.map((v) => v.seq);
   }
 
   /** Version seq of mid (default the latest), checked; null when none is held. */
   version(mid: string, seq = this.last(mid)): VersionRecord | null {
-    const v = this.need(mid).versions.find((x) => x.seq === seq);
+    const v = this.heldOf(mid).versions.find((x) => x.seq === seq);
     if (!v) return null;
     const r = versionOf(this.blocks.need(v.cid));
     if (r.mid !== mid || r.seq !== seq) throw mimeiError(`the record filed as version ${seq} of ${mid} is another`);
-    checkVersion(this.crypto(), r, this.genesis(mid));
+    checkVersion(this.keyedHost(), r, this.genesis(mid));
     return r;
   }
 
   /** The record's bytes, as they travel (phase 2: publish, sync). */
   versionBytes(mid: string, seq = this.last(mid)): Uint8Array | null {
-    const v = this.need(mid).versions.find((x) => x.seq === seq);
+    const v = this.heldOf(mid).versions.find((x) => x.seq === seq);
     return v ? this.blocks.need(v.cid) : null;
   }
 
   /** A new version of our own Mimei whose content is cid (its blocks should be in the store). */
   commit(mid: string, cid: Uint8Array): VersionRecord {
-    const host = this.writable();
-    const h = this.need(mid);
+    const host = this.writableHost();
+    const h = this.heldOf(mid);
     const g = this.genesis(mid);
     const me = host.nodeKey();
     if (me.type !== g.type || !sameBytes(me.publicKey, g.key)) throw mimeiError(mid + ' is not this node\'s (only its owner makes versions)');
     const seq = this.last(mid) + 1;
     const bytes = signVersion(host, { mid, seq, cid, time: host.now(), genesis: h.genesis });
-    return this.keep(bytes);
+    return this.keepVersion(bytes);
   }
 
   /**
@@ -137,15 +137,15 @@ export class MimeiStore {
    * The genesis block must be held (or put into the store first).
    */
   accept(bytes: Uint8Array): VersionRecord {
-    const r = this.keep(bytes);
+    const r = this.keepVersion(bytes);
     this.onChange?.(r.mid, r.seq);
     return r;
   }
 
-  private keep(bytes: Uint8Array): VersionRecord {
-    const host = this.writable();
+  private keepVersion(bytes: Uint8Array): VersionRecord {
+    const host = this.writableHost();
     const r = versionOf(bytes);
-    let h = this.held.get(r.mid);
+    let h = this.heldByMid.get(r.mid);
     const gBytes = this.blocks.getBlock(h ? h.genesis : r.genesis);
     if (!gBytes || (h && !sameBytes(h.genesis, r.genesis))) throw mimeiError('the genesis of ' + r.mid + ' is not here');
     if (midOf(host.sha256, gBytes) !== r.mid) throw mimeiError('the genesis does not name ' + r.mid);
@@ -154,7 +154,7 @@ export class MimeiStore {
     const cid = this.blocks.put(bytes, DAG_CBOR);
     if (!h) {
       this.remember(r.mid, 0, r.genesis);
-      this.held.set(r.mid, (h = { genesis: r.genesis, versions: [] }));
+      this.heldByMid.set(r.mid, (h = { genesis: r.genesis, versions: [] }));
     }
     this.remember(r.mid, r.seq, cid);
     h.versions.push({ seq: r.seq, cid });
@@ -163,8 +163,8 @@ export class MimeiStore {
 
   /** Store a file (parts as they are read) and make it the next version. */
   addFile(mid: string, parts: Iterable<Uint8Array>, chunkSize?: number): VersionRecord {
-    this.writable();
-    this.need(mid);
+    this.writableHost();
+    this.heldOf(mid);
     return this.commit(mid, addFile(this.blocks, parts, chunkSize));
   }
 }

@@ -20,28 +20,28 @@ export class BlockStore {
     this.host = blockHost(host);
   }
 
-  private path = (cid: Uint8Array) => this.dir + '/' + cidToString(cid);
+  private fileOf = (cid: Uint8Array) => this.dir + '/' + cidToString(cid);
 
   /** Store bytes as a block of codec (raw by default): its CID. */
   put(bytes: Uint8Array, codec = RAW): Uint8Array {
     const cid = cidOf(this.host.sha256, codec, bytes);
-    this.write(cid, bytes);
+    this.writeBlock(cid, bytes);
     return cid;
   }
 
   /** Store a block received from elsewhere: refused (throws) unless bytes match cid. */
   putBlock(cid: Uint8Array, bytes: Uint8Array): void {
     checkBlock(this.host.sha256, cid, bytes);
-    this.write(cid, bytes);
+    this.writeBlock(cid, bytes);
   }
 
-  private write(cid: Uint8Array, bytes: Uint8Array): void {
+  private writeBlock(cid: Uint8Array, bytes: Uint8Array): void {
     if (bytes.length > MAX_BLOCK) throw new Error(`block: more than ${MAX_BLOCK} bytes`);
     let held = false;
     try {
       held = this.hasBlock(cid);
     } catch {} // a corrupted copy was removed: write the good one
-    if (!held) this.host.writeBytes(this.path(cid), bytes);
+    if (!held) this.host.writeBytes(this.fileOf(cid), bytes);
   }
 
   hasBlock(cid: Uint8Array): boolean {
@@ -50,7 +50,7 @@ export class BlockStore {
 
   /** The block, checked; null when absent. A block that fails its check is removed, and this throws. */
   getBlock(cid: Uint8Array): Uint8Array | null {
-    const p = this.path(cid);
+    const p = this.fileOf(cid);
     const bytes = this.host.readBytes(p, MAX_BLOCK);
     if (!bytes) return null;
     try {
