@@ -11,7 +11,7 @@
 // lookup always ends, even among inconsistent or lying nodes. The owner
 // found is confirmed by its own predecessor (see confirm()).
 import { between, upTo } from './id.ts';
-import { MAX_LIST, asFindReply, asStateReply, type ChordRequest, type FindReply, type NodeRef, type StateReply } from './wire.ts';
+import { MAX_LIST, asFindReply, type ChordRequest, type FindReply, type NodeRef, type StateReply } from './wire.ts';
 
 /** How a lookup ended. */
 export interface LookupResult {
@@ -37,12 +37,12 @@ export interface LookupAsker {
   findStep(point: string, max: number): FindReply;
   /** Send a request (tried `attempts` times while no answer comes); reply is null when none came or it was an error. */
   ask(to: NodeRef, req: ChordRequest, done: (reply: unknown) => void, attempts?: number): void;
+  /** Ask for a node's state (tried `attempts` times); st is null when none came or it was no state. */
+  askState(to: NodeRef, done: (st: StateReply | null) => void): void;
 }
 
 /** Most requests one lookup may send. */
 export const MAX_LOOKUP_MESSAGES = 100;
-
-const STATE: ChordRequest = { op: 'state' };
 
 /**
  * Find the live owner of `point`, starting from `first` (the asker's own
@@ -89,11 +89,10 @@ export function iterativeLookup(asker: LookupAsker, point: string, first: FindRe
     if (!pred || !nearer || dead[pred.id] || sent >= MAX_LOOKUP_MESSAGES) return finish(owner, st.succs);
     if (pred.id === asker.self.id) return useSelf ? finish(asker.self, asker.succs) : finish(owner, st.succs);
     sent++;
-    asker.ask(pred, STATE, (reply) => {
-      const pst = asStateReply(reply);
+    asker.askState(pred, (pst) => {
       if (pst) confirm(pred, pst);
       else finish(owner, st.succs);
-    }, asker.attempts);
+    });
   }
   function next(): void {
     for (;;) {
@@ -118,11 +117,10 @@ export function iterativeLookup(asker: LookupAsker, point: string, first: FindRe
         if (top.from !== null && !upTo(top.from, point, n.id)) continue;
         if (me) return finish(n, asker.succs);
         sent++;
-        return asker.ask(n, STATE, (reply) => {
-          const st = asStateReply(reply);
+        return asker.askState(n, (st) => {
           if (st) confirm(n, st);
           else failed(n);
-        }, asker.attempts);
+        });
       }
       if (asked[n.id] || (top.from !== null && !between(top.from, n.id, point))) continue;
       asked[n.id] = 1;
