@@ -14,7 +14,7 @@
 // ring's correctness rests on the successor lists alone.
 import { ID_BITS, addPowerOfTwo, between, isRingId, upTo } from './id.ts';
 import { iterativeLookup, type LookupResult } from './lookup.ts';
-import { MAX_LIST, asNodeRef, asStateReply, type ChordRequest, type ErrorReply, type FindReply, type NodeRef, type StateReply } from './wire.ts';
+import { MAX_LIST, asNodeRef, asStateReply, isObject, type ChordRequest, type ErrorReply, type FindReply, type NodeRef, type StateReply } from './wire.ts';
 
 /**
  * How ring nodes reach each other. The integrator implements it over signed
@@ -68,6 +68,8 @@ const CANDIDATES = 5;
 const ALL = 1 << 10;
 /** Stabilize rounds in which no successor answers before a node gives its list up. */
 const SILENT_ROUNDS = 3;
+const NOT_MEMBER = 'not a member of a ring';
+const ALREADY_MEMBER = 'already in a ring';
 const STATE: ChordRequest = { op: 'state' };
 const NOTIFY: ChordRequest = { op: 'notify' };
 const noop = () => {};
@@ -134,9 +136,9 @@ export class ChordNode {
    * it, then take that successor and its list once it has answered.
    */
   join(via: NodeRef, done: (error: string | null) => void): void {
-    if (this.member) return done('already in a ring');
+    if (this.member) return done(ALREADY_MEMBER);
     this.findSuccessor([via], (s, succs, error) => {
-      if (this.member) return done('already in a ring');
+      if (this.member) return done(ALREADY_MEMBER);
       if (!s) return done('join: ' + error);
       this.member = true;
       this.pred = null;
@@ -199,11 +201,10 @@ export class ChordNode {
 
   /** Answer a request from another node (`from`: the sender, as the transport authenticated it). */
   handle(from: unknown, req: unknown): StateReply | FindReply | ErrorReply | Record<string, never> {
-    if (!this.member) return { error: 'not a member of a ring' };
-    const op = typeof req === 'object' && req !== null ? (req as { op?: unknown }).op : undefined;
+    if (!this.member) return { error: NOT_MEMBER };
+    const { op, key, skip } = isObject(req) ? req : {};
     if (op === 'state') return { pred: this.pred, succs: this.succs.slice() };
     if (op === 'find') {
-      const { key, skip } = req as { key?: unknown; skip?: unknown };
       if (!isRingId(key)) return { error: 'find: the key is not a ring position' };
       if (skip !== undefined && !(Array.isArray(skip) && skip.length <= MAX_LIST && skip.every(isRingId))) return { error: 'find: skip is a list of ring positions' };
       return this.findStep(key, CANDIDATES, skip);
@@ -241,7 +242,7 @@ export class ChordNode {
 
   /** Find the live owner of a ring point (keyToPoint turns a key into one). */
   lookup(point: string, done: (r: LookupResult) => void): void {
-    if (!this.member) return done({ owner: null, succs: [], hops: 0, timeouts: 0, error: 'not a member of a ring' });
+    if (!this.member) return done({ owner: null, succs: [], hops: 0, timeouts: 0, error: NOT_MEMBER });
     iterativeLookup(this, point, this.findStep(point, ALL), this.self.id, true, done);
   }
 
@@ -328,7 +329,7 @@ export class ChordNode {
   }
 
   /** Refresh the next finger by a lookup; the fingers after it that the answer also covers take it too. */
-  fixFingers(done: () => void = noop): void {
+  private fixFingers(done: () => void = noop): void {
     if (!this.member || this.fixingFingers) return done();
     this.fixingFingers = true;
     const me = this.self.id;
