@@ -1,6 +1,7 @@
 // Base58 with the bitcoin alphabet (multibase 'z', peer IDs, CIDv0): the
 // bytes as one big-endian number in base 58, each leading zero byte as '1'.
 // Quadratic in the length: meant for IDs, not bulk data.
+import { digitValues } from './digits.ts';
 
 const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
 
@@ -27,12 +28,4 @@ function convertDigits(digits: ArrayLike<number>, from: number, to: number): num
 
 export const toBase58btc = (b: Uint8Array): string => convertDigits(b, 256, 58).map((d) => BASE58[d]).join('');
 
-export function fromBase58btc(s: string): Uint8Array {
-  const digits: number[] = [];
-  for (let i = 0; i < s.length; i++) {
-    const digit = BASE58.indexOf(s[i]);
-    if (digit < 0) throw new Error(`base58btc: invalid character ${JSON.stringify(s[i])} at ${i}`);
-    digits.push(digit);
-  }
-  return new Uint8Array(convertDigits(digits, 58, 256));
-}
+export const fromBase58btc = (s: string): Uint8Array => new Uint8Array(convertDigits(digitValues(s, 'base58btc', BASE58), 58, 256));
