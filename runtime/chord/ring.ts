@@ -190,15 +190,6 @@ export class ChordNode {
     this.generation++;
   }
 
-  /** Leave the ring: stop, forget it, and answer as a non-member. */
-  leave(): void {
-    this.stop();
-    this.member = false;
-    this.succs = [];
-    this.pred = null;
-    this.fingers.length = 0;
-  }
-
   /** Answer a request from another node (`from`: the sender, as the transport authenticated it). */
   handle(from: unknown, req: unknown): StateReply | FindReply | ErrorReply | Record<string, never> {
     if (!this.member) return { error: NOT_MEMBER };
