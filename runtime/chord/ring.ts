@@ -108,7 +108,7 @@ export class ChordNode {
   /** Successors passed over as silent: in how many rounds in a row. */
   private suspects: Record<string, number> = {};
   private generation = 0;
-  /** Whether stabilize, fix-fingers, check-predecessor is running: each runs one at a time. */
+  /** Whether a stabilize, fix-fingers or check-predecessor round is running: one of each at a time. */
   private stabilizing = false;
   private fixingFingers = false;
   private checkingPredecessor = false;
@@ -294,7 +294,7 @@ export class ChordNode {
           this.askState(c, (cst) => {
             if (cst && leadsTo(c, cst.succs, s.id)) end(c, cst.succs, silent);
             else tryCloser();
-          }, 1);
+          }, 1); // one try: a silent closer node leaves s the successor
         };
         tryCloser();
       });
