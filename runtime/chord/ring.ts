@@ -285,7 +285,7 @@ export class ChordNode {
         // passing over silent successors: only to a node whose own successor does not pass over us
         if (!st || (i > 1 && !leadsTo(s, st.succs, me))) return tryNext();
         const silent = list.slice(0, i - 1);
-        const closer = [st.pred, this.fingers[0]].filter((c, j, a): c is NodeRef => !!c && between(me, c.id, s.id) && (!j || a[0]?.id !== c.id));
+        const closer = uniqueOthers([st.pred, this.fingers[0]], me).filter((c) => between(me, c.id, s.id));
         const tryCloser = (): void => {
           const c = closer.shift();
           if (!c) return end(s, st.succs, silent);
