@@ -11,7 +11,7 @@
 // lookup always ends, even among inconsistent or lying nodes. The owner
 // found is confirmed by its own predecessor (see confirm()).
 import { between, upTo } from './id.ts';
-import { MAX_LIST, asFindReply, asStateReply, type ChordRequest, type FindReply, type NodeRef, type StateReply } from './wire.ts';
+import { MAX_LIST, asFindReply, type ChordRequest, type FindReply, type NodeRef, type StateReply } from './wire.ts';
 
 /** How a lookup ended. */
 export interface LookupResult {
@@ -37,12 +37,12 @@ export interface LookupAsker {
   findStep(point: string, max: number): FindReply;
   /** Send a request (tried `attempts` times while no answer comes); reply is null when none came or it was an error. */
   ask(to: NodeRef, req: ChordRequest, done: (reply: unknown) => void, attempts?: number): void;
+  /** Ask for a node's state (tried `attempts` times); st is null when none came or it was no state. */
+  askState(to: NodeRef, done: (st: StateReply | null) => void): void;
 }
 
 /** Most requests one lookup may send. */
 export const MAX_LOOKUP_MESSAGES = 100;
-
-const STATE: ChordRequest = { op: 'state' };
 
 /**
  * Find the live owner of `point`, starting from `first` (the asker's own
@@ -54,7 +54,9 @@ const STATE: ChordRequest = { op: 'state' };
 export function iterativeLookup(asker: LookupAsker, point: string, first: FindReply, from: string | null, useSelf: boolean, done: (r: LookupResult) => void): void {
   // a level: a step's answer, who gave it (to ask again, without the dead, once its candidates ran out), and how many died
   type Level = { from: string | null; by: NodeRef | null; reply: FindReply; i: number; lost: number };
-  const levels: Level[] = [{ from, by: null, reply: first, i: 0, lost: 0 }];
+  const levels: Level[] = [];
+  const addLevel = (from: string | null, by: NodeRef | null, reply: FindReply) => levels.push({ from, by, reply, i: 0, lost: 0 });
+  addLevel(from, null, first);
   /** Nodes that did not answer; nodes asked for a step already (a step does not change: never ask twice). */
   const dead: Record<string, 1> = {};
   const asked: Record<string, 1> = {};
@@ -62,8 +64,11 @@ export function iterativeLookup(asker: LookupAsker, point: string, first: FindRe
   let hops = 0;
   let timeouts = 0;
   let sent = 0;
-  const finish = (owner: NodeRef | null, succs: NodeRef[] = [], error?: string) =>
-    done(owner ? { owner, succs, hops, timeouts } : { owner, succs, hops, timeouts, error });
+  const finish = (owner: NodeRef | null, succs: NodeRef[] = [], error?: string) => {
+    const result: LookupResult = { owner, succs, hops, timeouts };
+    if (error) result.error = error; // only a failed lookup has one
+    done(result);
+  };
   const failed = (n: NodeRef) => {
     dead[n.id] = 1;
     timeouts++;
@@ -77,7 +82,7 @@ export function iterativeLookup(asker: LookupAsker, point: string, first: FindRe
       const r = asFindReply(reply);
       if (!r) return failed(n);
       hops++;
-      levels.push({ from: n.id, by: n, reply: r, i: 0, lost: 0 });
+      addLevel(n.id, n, r);
       next();
     }, asker.attempts);
   };
@@ -89,11 +94,10 @@ export function iterativeLookup(asker: LookupAsker, point: string, first: FindRe
     if (!pred || !nearer || dead[pred.id] || sent >= MAX_LOOKUP_MESSAGES) return finish(owner, st.succs);
     if (pred.id === asker.self.id) return useSelf ? finish(asker.self, asker.succs) : finish(owner, st.succs);
     sent++;
-    asker.ask(pred, STATE, (reply) => {
-      const pst = asStateReply(reply);
+    asker.askState(pred, (pst) => {
       if (pst) confirm(pred, pst);
       else finish(owner, st.succs);
-    }, asker.attempts);
+    });
   }
   function next(): void {
     for (;;) {
@@ -105,7 +109,7 @@ export function iterativeLookup(asker: LookupAsker, point: string, first: FindRe
         levels.pop();
         // every owner candidate is dead: ask on from the nodes before the key
         const back = top.reply.done && top.reply.back;
-        if (back && back.length) levels.push({ from: top.from, by: null, reply: { done: false, nodes: back }, i: 0, lost: 0 });
+        if (back && back.length) addLevel(top.from, null, { done: false, nodes: back });
         // every next hop named is dead: ask the same node for others
         const by = !top.reply.done && top.lost && top.by;
         if (by) return step(by, { op: 'find', key: point, skip: Object.keys(dead).filter((d) => between(by.id, d, point)).slice(0, MAX_LIST) });
@@ -118,16 +122,15 @@ export function iterativeLookup(asker: LookupAsker, point: string, first: FindRe
         if (top.from !== null && !upTo(top.from, point, n.id)) continue;
         if (me) return finish(n, asker.succs);
         sent++;
-        return asker.ask(n, STATE, (reply) => {
-          const st = asStateReply(reply);
+        return asker.askState(n, (st) => {
           if (st) confirm(n, st);
           else failed(n);
-        }, asker.attempts);
+        });
       }
       if (asked[n.id] || (top.from !== null && !between(top.from, n.id, point))) continue;
       asked[n.id] = 1;
       if (me) {
-        levels.push({ from: n.id, by: null, reply: asker.findStep(point, 1 << 10), i: 0, lost: 0 });
+        addLevel(n.id, null, asker.findStep(point, 1 << 10));
         continue;
       }
       return step(n, find);

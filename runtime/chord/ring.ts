@@ -14,7 +14,7 @@
 // ring's correctness rests on the successor lists alone.
 import { ID_BITS, addPowerOfTwo, between, isRingId, upTo } from './id.ts';
 import { iterativeLookup, type LookupResult } from './lookup.ts';
-import { MAX_LIST, asNodeRef, asStateReply, type ChordRequest, type ErrorReply, type FindReply, type NodeRef, type StateReply } from './wire.ts';
+import { MAX_LIST, asNodeRef, asStateReply, isObject, type ChordRequest, type ErrorReply, type FindReply, type NodeRef, type StateReply } from './wire.ts';
 
 /**
  * How ring nodes reach each other. The integrator implements it over signed
@@ -68,6 +68,8 @@ const CANDIDATES = 5;
 const ALL = 1 << 10;
 /** Stabilize rounds in which no successor answers before a node gives its list up. */
 const SILENT_ROUNDS = 3;
+const NOT_MEMBER = 'not a member of a ring';
+const ALREADY_MEMBER = 'already in a ring';
 const STATE: ChordRequest = { op: 'state' };
 const NOTIFY: ChordRequest = { op: 'notify' };
 const noop = () => {};
@@ -95,7 +97,7 @@ export class ChordNode {
 
   private readonly transport: ChordTransport;
   readonly clock: ChordClock;
-  private readonly periods: [number, number, number];
+  private readonly timerPeriods: [number, number, number];
   /** Tries before a silent node counts as dead. */
   readonly attempts: number;
   /** Route by the whole successor list (see ChordOptions.listRouting). */
@@ -106,22 +108,20 @@ export class ChordNode {
   /** Successors passed over as silent: in how many rounds in a row. */
   private suspects: Record<string, number> = {};
   private generation = 0;
-  private busy = { stabilize: false, fix: false, check: false };
+  /** Whether a stabilize, fix-fingers or check-predecessor round is running: one of each at a time. */
+  private stabilizing = false;
+  private fixingFingers = false;
+  private checkingPredecessor = false;
 
   constructor(o: ChordOptions) {
     this.self = o.self;
     this.transport = o.transport;
     this.clock = o.clock;
     this.r = Math.min(MAX_R, Math.max(1, Math.floor(o.successors ?? successorListLength(o.expectedSize ?? 1000))));
-    this.periods = [o.stabilizeMs ?? 1000, o.fixFingersMs ?? 1000, o.checkPredecessorMs ?? 2000];
+    this.timerPeriods = [o.stabilizeMs ?? 1000, o.fixFingersMs ?? 1000, o.checkPredecessorMs ?? 2000];
     this.attempts = Math.max(1, o.attempts ?? 2);
     this.listRouting = o.listRouting ?? true;
     this.random = o.random ?? Math.random;
-  }
-
-  /** The first successor, or self when alone. */
-  successor(): NodeRef {
-    return this.succs[0] || this.self;
   }
 
   /** Start a new ring with this node alone in it. */
@@ -136,13 +136,13 @@ export class ChordNode {
    * it, then take that successor and its list once it has answered.
    */
   join(via: NodeRef, done: (error: string | null) => void): void {
-    if (this.member) return done('already in a ring');
+    if (this.member) return done(ALREADY_MEMBER);
     this.findSuccessor([via], (s, succs, error) => {
-      if (this.member) return done('already in a ring');
+      if (this.member) return done(ALREADY_MEMBER);
       if (!s) return done('join: ' + error);
       this.member = true;
       this.pred = null;
-      this.adopt([], s, succs);
+      this.adoptSuccessors([], s, succs);
       this.ask(s, NOTIFY, noop);
       done(null);
     });
@@ -159,12 +159,11 @@ export class ChordNode {
     iterativeLookup(this, me, { done: false, nodes: via }, null, false, (res) => {
       const s = res.owner;
       if (!s) return done(null, [], res.hops ? 'no successor found (' + res.error + ')' : 'silent');
-      this.ask(s, STATE, (reply) => {
-        const st = asStateReply(reply);
+      this.askState(s, (st) => {
         if (!st) return done(null, [], 'the successor did not answer');
         if (st.succs.length && !leadsTo(s, st.succs, me)) return done(null, [], 'the successor sees the ring otherwise');
         done(s, st.succs);
-      }, this.attempts);
+      });
     });
   }
 
@@ -173,7 +172,7 @@ export class ChordNode {
     const gen = ++this.generation;
     const ops: ((done: () => void) => void)[] = [(d) => this.stabilize(d), (d) => this.fixFingers(d), (d) => this.checkPredecessor(d)];
     ops.forEach((op, i) => {
-      const wait = () => this.jitter(this.periods[i]);
+      const wait = () => this.jitter(this.timerPeriods[i]);
       const tick = () => {
         if (gen === this.generation) op(() => this.clock.later(wait(), tick));
       };
@@ -191,22 +190,12 @@ export class ChordNode {
     this.generation++;
   }
 
-  /** Leave the ring: stop, forget it, and answer as a non-member. */
-  leave(): void {
-    this.stop();
-    this.member = false;
-    this.succs = [];
-    this.pred = null;
-    this.fingers.length = 0;
-  }
-
   /** Answer a request from another node (`from`: the sender, as the transport authenticated it). */
   handle(from: unknown, req: unknown): StateReply | FindReply | ErrorReply | Record<string, never> {
-    if (!this.member) return { error: 'not a member of a ring' };
-    const op = typeof req === 'object' && req !== null ? (req as { op?: unknown }).op : undefined;
+    if (!this.member) return { error: NOT_MEMBER };
+    const { op, key, skip } = isObject(req) ? req : {};
     if (op === 'state') return { pred: this.pred, succs: this.succs.slice() };
     if (op === 'find') {
-      const { key, skip } = req as { key?: unknown; skip?: unknown };
       if (!isRingId(key)) return { error: 'find: the key is not a ring position' };
       if (skip !== undefined && !(Array.isArray(skip) && skip.length <= MAX_LIST && skip.every(isRingId))) return { error: 'find: skip is a list of ring positions' };
       return this.findStep(key, CANDIDATES, skip);
@@ -244,7 +233,7 @@ export class ChordNode {
 
   /** Find the live owner of a ring point (keyToPoint turns a key into one). */
   lookup(point: string, done: (r: LookupResult) => void): void {
-    if (!this.member) return done({ owner: null, succs: [], hops: 0, timeouts: 0, error: 'not a member of a ring' });
+    if (!this.member) return done({ owner: null, succs: [], hops: 0, timeouts: 0, error: NOT_MEMBER });
     iterativeLookup(this, point, this.findStep(point, ALL), this.self.id, true, done);
   }
 
@@ -260,8 +249,8 @@ export class ChordNode {
    * again through the other nodes it knows.
    */
   stabilize(done: () => void = noop): void {
-    if (!this.member || this.busy.stabilize) return done();
-    this.busy.stabilize = true;
+    if (!this.member || this.stabilizing) return done();
+    this.stabilizing = true;
     const me = this.self.id;
     const list = this.succs;
     const end = (s?: NodeRef, succs?: NodeRef[], silent: NodeRef[] = []) => {
@@ -270,10 +259,10 @@ export class ChordNode {
         const suspects: Record<string, number> = {};
         const kept = silent.filter((n) => between(me, n.id, s.id) && (suspects[n.id] = (this.suspects[n.id] || 0) + 1) < SILENT_ROUNDS);
         this.suspects = suspects;
-        this.adopt(kept, s, succs);
+        this.adoptSuccessors(kept, s, succs);
         this.ask(s, NOTIFY, noop);
       }
-      this.busy.stabilize = false;
+      this.stabilizing = false;
       done();
     };
     if (!list.length) return this.stabilizeAlone(end);
@@ -291,26 +280,24 @@ export class ChordNode {
           this.stabilizeAlone(end);
         });
       }
-      this.ask(s, STATE, (reply) => {
-        const st = asStateReply(reply);
+      this.askState(s, (st) => {
         if (!st) this.forgetFinger(s);
         // passing over silent successors: only to a node whose own successor does not pass over us
         if (!st || (i > 1 && !leadsTo(s, st.succs, me))) return tryNext();
         const silent = list.slice(0, i - 1);
-        const closer = [st.pred, this.fingers[0]].filter((c, j, a): c is NodeRef => !!c && between(me, c.id, s.id) && (!j || a[0]?.id !== c.id));
+        const closer = uniqueOthers([st.pred, this.fingers[0]], me).filter((c) => between(me, c.id, s.id));
         const tryCloser = (): void => {
           const c = closer.shift();
           if (!c) return end(s, st.succs, silent);
           // c must see the ring as we do: its successor no farther than s (a predecessor
           // left behind by a node that has moved on would otherwise loop the ring)
-          this.ask(c, STATE, (r2) => {
-            const cst = asStateReply(r2);
+          this.askState(c, (cst) => {
             if (cst && leadsTo(c, cst.succs, s.id)) end(c, cst.succs, silent);
             else tryCloser();
-          });
+          }, 1); // one try: a silent closer node leaves s the successor
         };
         tryCloser();
-      }, this.attempts);
+      });
     };
     tryNext();
   }
@@ -324,19 +311,18 @@ export class ChordNode {
     const known = uniqueOthers([this.pred, ...this.fingers], this.self.id);
     const tryNext = (i: number): void => {
       if (i >= known.length) return end();
-      this.ask(known[i], STATE, (reply) => {
-        const st = asStateReply(reply);
+      this.askState(known[i], (st) => {
         if (st) end(known[i], st.succs);
         else tryNext(i + 1);
-      }, this.attempts);
+      });
     };
     tryNext(0);
   }
 
   /** Refresh the next finger by a lookup; the fingers after it that the answer also covers take it too. */
-  fixFingers(done: () => void = noop): void {
-    if (!this.member || this.busy.fix) return done();
-    this.busy.fix = true;
+  private fixFingers(done: () => void = noop): void {
+    if (!this.member || this.fixingFingers) return done();
+    this.fixingFingers = true;
     const me = this.self.id;
     const i = this.nextFinger;
     const start = addPowerOfTwo(me, i);
@@ -348,7 +334,7 @@ export class ChordNode {
         for (; j < ID_BITS && start !== res.owner.id && upTo(start, addPowerOfTwo(me, j), res.owner.id); j++) this.fingers[j] = o;
       }
       this.nextFinger = j % ID_BITS;
-      this.busy.fix = false;
+      this.fixingFingers = false;
       done();
     });
   }
@@ -356,13 +342,13 @@ export class ChordNode {
   /** Forget the predecessor when it no longer answers. */
   checkPredecessor(done: () => void = noop): void {
     const p = this.pred;
-    if (!this.member || !p || this.busy.check) return done();
-    this.busy.check = true;
-    this.ask(p, STATE, (reply) => {
-      if (!asStateReply(reply) && this.pred === p) this.pred = null;
-      this.busy.check = false;
+    if (!this.member || !p || this.checkingPredecessor) return done();
+    this.checkingPredecessor = true;
+    this.askState(p, (st) => {
+      if (!st && this.pred === p) this.pred = null;
+      this.checkingPredecessor = false;
       done();
-    }, this.attempts);
+    });
   }
 
   /** Send a request; reply is null when none came or it was an error. Tries `attempts` times when none came. */
@@ -374,11 +360,16 @@ export class ChordNode {
     });
   }
 
+  /** Ask a node for its state; st is null when none came (after `attempts` tries) or it was no state. */
+  askState(to: NodeRef, done: (st: StateReply | null) => void, attempts = this.attempts): void {
+    this.ask(to, STATE, (reply) => done(asStateReply(reply)), attempts);
+  }
+
   /**
    * Successor list := [...kept, s, ...list]: ring order after us, cut before
    * it would wrap past us, r long after the kept (suspected) ones.
    */
-  private adopt(kept: NodeRef[], s: NodeRef, list: NodeRef[]): void {
+  private adoptSuccessors(kept: NodeRef[], s: NodeRef, list: NodeRef[]): void {
     const me = this.self.id;
     if (s.id === me) return;
     const out = [...kept.slice(0, this.r - 1), s];
@@ -390,7 +381,7 @@ export class ChordNode {
     this.succs = out;
   }
 
-  /** A node that did not answer leaves the fingers (the successor list changes only by adopt). */
+  /** A node that did not answer leaves the fingers (the successor list changes only by adoptSuccessors). */
   private forgetFinger(n: NodeRef): void {
     for (let i = 0; i < this.fingers.length; i++) if (this.fingers[i]?.id === n.id) this.fingers[i] = undefined;
   }

@@ -63,7 +63,8 @@ export const MAX_ADDR = 256;
 /** Longest node list accepted from the network (successor lists are shorter). */
 export const MAX_LIST = 64;
 
-const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+/** A JSON object (not an array, not null). */
+export const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 /** A clean NodeRef from untrusted input, or null. */
 export function asNodeRef(x: unknown): NodeRef | null {
@@ -74,13 +75,8 @@ export function asNodeRef(x: unknown): NodeRef | null {
 /** A clean, bounded list of NodeRefs from untrusted input, or null when any entry is bad. */
 export function asNodeList(x: unknown): NodeRef[] | null {
   if (!Array.isArray(x) || x.length > MAX_LIST) return null;
-  const out: NodeRef[] = [];
-  for (const e of x) {
-    const n = asNodeRef(e);
-    if (!n) return null;
-    out.push(n);
-  }
-  return out;
+  const list = Array.from(x, asNodeRef); // Array.from visits holes too: a sparse list is refused
+  return list.includes(null) ? null : (list as NodeRef[]);
 }
 
 export function asStateReply(x: unknown): StateReply | null {

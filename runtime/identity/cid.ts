@@ -15,6 +15,11 @@ export const LIBP2P_KEY = 0x72;
 /** Longer text is refused before decoding: base58 is quadratic, and real IDs are far shorter. */
 export const MAX_ID_TEXT = 256;
 
+/** Refuses ID text (`what`: a CID, a peer ID) longer than MAX_ID_TEXT. */
+export function refuseLongId(text: string, what: string): void {
+  if (text.length > MAX_ID_TEXT) throw new Error(`${what}: longer than ${MAX_ID_TEXT} characters`);
+}
+
 export interface Cid {
   version: 0 | 1;
   codec: number;
@@ -43,7 +48,7 @@ export function cidToString(bytes: Uint8Array): string {
 
 /** CIDv0 ('Qm...', 46 characters) or CIDv1 in base32 or base58btc multibase. */
 export function parseCid(text: string): Cid {
-  if (text.length > MAX_ID_TEXT) throw new Error(`CID: longer than ${MAX_ID_TEXT} characters`);
+  refuseLongId(text, 'CID');
   if (text.length === 46 && text.startsWith('Qm')) return decodeCid(fromBase58btc(text));
   const bytes = fromMultibase(text);
   // The CID spec: a multibase CIDv0 is an error (there will be no CIDv18).

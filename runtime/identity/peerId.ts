@@ -4,7 +4,7 @@
 // base58btc ('12D3KooW...' Ed25519, '16Uiu2HA...' secp256k1); also read as
 // a CIDv1 with the libp2p-key codec ('bafz...').
 import { fromBase58btc, toBase58btc } from './base58.ts';
-import { LIBP2P_KEY, MAX_ID_TEXT, parseCid } from './cid.ts';
+import { LIBP2P_KEY, parseCid, refuseLongId } from './cid.ts';
 import { decodeMultihash, encodeMultihash, IDENTITY, type Multihash } from './multihash.ts';
 import { decodePublicKey, encodePublicKey, type KeyType, type PublicKey } from './publicKey.ts';
 
@@ -13,7 +13,7 @@ export const peerIdOf = (type: KeyType, raw: Uint8Array): string =>
 
 /** The public key inside a peer ID; an error if the ID holds only a hash of the key (RSA keys). */
 export function publicKeyOfPeerId(text: string): PublicKey {
-  if (text.length > MAX_ID_TEXT) throw new Error(`peer ID: longer than ${MAX_ID_TEXT} characters`);
+  refuseLongId(text, 'peer ID');
   let mh: Multihash;
   if (text[0] === '1' || text[0] === 'Q') mh = decodeMultihash(fromBase58btc(text)); // the spec's test: bare multihash
   else {

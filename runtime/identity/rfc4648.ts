@@ -2,6 +2,7 @@
 // base64: 6), without padding. Decoding is strict: a character outside the
 // alphabet, a length no encoder makes, or set bits past the last byte are
 // errors, so each byte string has exactly one accepted spelling.
+import { digitValues } from './digits.ts';
 
 export function encodeBits(b: Uint8Array, alphabet: string, bits: number): string {
   const mask = (1 << bits) - 1;
@@ -22,10 +23,7 @@ export function decodeBits(s: string, alphabet: string, alternative: string, bit
   let acc = 0;
   let n = 0;
   let j = 0;
-  for (let i = 0; i < s.length; i++) {
-    let v = alphabet.indexOf(s[i]);
-    if (v < 0) v = alternative.indexOf(s[i]);
-    if (v < 0) throw new Error(`${name}: invalid character ${JSON.stringify(s[i])} at ${i}`);
+  for (const v of digitValues(s, name, alphabet, alternative)) {
     acc = (acc << bits) | v;
     n += bits;
     if (n >= 8) out[j++] = acc >> (n -= 8); // the store keeps the low 8 bits

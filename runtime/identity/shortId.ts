@@ -47,9 +47,8 @@ export function ringOfShortId(id: string): string {
 
 /** The short ID of the node at a ring position (the same 20 bytes, written the other way). */
 export function shortIdOfRing(ring: string): string {
-  const h = /^[0-9a-f]{40}$/.test(ring) ? fromHex(ring) : null;
-  if (!h) throw new Error('not a ring position: ' + ring.slice(0, 50));
-  return shortIdOfHash(h);
+  if (!/^[0-9a-f]{40}$/.test(ring)) throw new Error('not a ring position: ' + ring.slice(0, 50));
+  return shortIdOfHash(fromHex(ring)!); // 40 hex digits: never null
 }
 
 export const shortIdOf = (sha256: Sha256, type: KeyType, raw: Uint8Array): string => shortIdOfHash(keyHash(sha256, type, raw));
