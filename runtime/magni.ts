@@ -94,7 +94,7 @@ export class MagniNode {
         for (const e of r.errors) this.host.log('%(ERROR:' + where + e + ')');
       }
     }
-    this.interp.onDefine = (d, line) => this.persist(d, line);
+    this.interp.onDefine = (d, line) => this.keepDefinition(d, line);
   }
 
   /** Evaluate one line (as the owner unless opts say otherwise); errors and warnings also go to the diagnostic stream. */
@@ -104,14 +104,14 @@ export class MagniNode {
 
   /** The same, but the result at once when the line needed no I/O (a firmware on a synchronous host never sees a promise). */
   evaluate(line: string, opts: EvalOptions = {}): LineResult | Promise<LineResult> {
-    const ev = this.interp.evaluation(line, { caps: this.opts.readOnly ? OWNER_READING : OWNER, ...opts });
+    const ev = this.interp.evaluation(line, { caps: this.ownerCaps(), ...opts });
     const wait = ev.advance();
-    return wait ? ev.run(wait).then((r) => this.report(r)) : this.report(ev.result());
+    return wait ? ev.run(wait).then((r) => this.logResult(r)) : this.logResult(ev.result());
   }
 
   /** The same, for a host whose I/O is synchronous: a line that would wait for I/O is an error. */
   evalLineSync(line: string, opts: EvalOptions = {}): LineResult {
-    return this.report(this.interp.run(line, { caps: this.opts.readOnly ? OWNER_READING : OWNER, ...opts }));
+    return this.logResult(this.interp.run(line, { caps: this.ownerCaps(), ...opts }));
   }
 
   /**
@@ -142,14 +142,19 @@ export class MagniNode {
     return r;
   }
 
-  private report(r: RunResult): RunResult {
+  /** What the owner may do here: all, but keep definitions when the state files are another process's. */
+  private ownerCaps(): Capabilities {
+    return this.opts.readOnly ? OWNER_READING : OWNER;
+  }
+
+  private logResult(r: RunResult): RunResult {
     for (const e of r.errors) this.host.log('%(ERROR:' + e + ')');
     if (!this.opts.quiet) for (const w of r.warnings) this.host.log('%WARNING: ' + w);
     return r;
   }
 
   /** Kept on disk (the Host appends it whole and durably, or throws) before it takes effect. */
-  private persist(d: MacroDef, line: string): void {
+  private keepDefinition(d: MacroDef, line: string): void {
     const b = this.batches.get(d.user);
     if (b) {
       if (!b.before.has(d.name)) b.before.set(d.name, this.interp.macros.get(d.name));

@@ -69,10 +69,10 @@ export class Messenger {
     for (const r of this.log.records() as Iterable<Record<string, any>>) {
       if (r.peer) {
         const [id, url] = Array.isArray(r.peer) ? r.peer : [];
-        if (typeof id === 'string' && isShortId(id) && typeof url === 'string' && /^https?:\/\/[^\s]+$/.test(url) && (this.peers.has(id) || this.peers.size < MAX_PEERS)) this.peers.set(id, url);
+        if (typeof id === 'string' && isShortId(id) && typeof url === 'string' && /^https?:\/\/[^\s]+$/.test(url) && this.roomFor(id)) this.peers.set(id, url);
       }
       else if (r.q || r.a || r.ok || r.x) this.outbox.replay(r);
-      else if (r.in || r.done) this.inbox.replay(r);
+      else this.inbox.replay(r); // it takes only its own records
     }
     for (const k of this.node.handledInState) {
       const i = k.lastIndexOf(':');
@@ -110,10 +110,14 @@ export class Messenger {
 
   /** Remember where a node is (kept in the log when new or moved). */
   learn(id: string, url: string): void {
-    if (this.peers.get(id) === url || this.opts.readOnly) return;
-    if (!this.peers.has(id) && this.peers.size >= MAX_PEERS) return;
+    if (this.peers.get(id) === url || this.opts.readOnly || !this.roomFor(id)) return;
     this.log.note({ peer: [id, url] });
     this.peers.set(id, url);
+  }
+
+  /** Whether id is a known peer or there is room for one more. */
+  private roomFor(id: string): boolean {
+    return this.peers.has(id) || this.peers.size < MAX_PEERS;
   }
 
   /** `ID URL` lines (GET /peers). */
@@ -134,21 +138,17 @@ export class Messenger {
     const me = this.identity().shortId;
     const rows: string[] = [];
     for (const m of this.outbox.pending()) {
-      const to = m.to || m.url;
-      rows.push(`${me}:${m.n} to ${to} ${m.seq ? 'seq ' + m.seq : 'unnumbered'} waiting${m.to && this.outbox.status(m.to) ? ' (' + this.outbox.status(m.to) + ')' : ''}: ${m.body.slice(0, 200)}`);
+      const why = m.to && this.outbox.status(m.to);
+      rows.push(`${me}:${m.n} to ${m.to || m.url} ${m.seq ? 'seq ' + m.seq : 'unnumbered'} waiting${why ? ' (' + why + ')' : ''}: ${m.body.slice(0, 200)}`);
     }
     for (const f of this.outbox.recent.slice().reverse()) rows.push(`${me}:${f.n} to ${f.to} seq ${f.seq} ${f.state}`);
     return rows.join('\n');
   }
 
-  private writable(what: string): void {
-    if (this.opts.readOnly) throw new JmlError(what + ': ' + this.opts.readOnly);
-    this.open();
-  }
-
-  private send(args: string, it: Ctx): string | Promise<string> {
+  private sendBuiltin(args: string, it: Ctx): string | Promise<string> {
     it.need('network', 'send');
-    this.writable('send');
+    if (this.opts.readOnly) throw new JmlError('send: ' + this.opts.readOnly);
+    this.open();
     const [to, text] = headRest(args);
     if (!to) throw new JmlError('send needs a node (its URL or short ID) and the text: [send http://127.0.0.1:8002 hello]');
     const body = unescapeOutput(text);
@@ -179,7 +179,7 @@ export class Messenger {
     return queue(id ? { id } : { url });
   }
 
-  private trust(args: string, it: Ctx, add: boolean): string {
+  private trustBuiltin(args: string, it: Ctx, add: boolean): string {
     const ids = words(args);
     const now = words(this.node.interp.macros.get(TRUSTED)?.body || '');
     if (!ids.length) return now.join(' ');
@@ -197,9 +197,9 @@ export class Messenger {
       return inertArg(f(), false).replace(/\n/g, '\\n'); // others' text, shown: never a call
     };
     registerIdentity(this.node.interp, this.node.host);
-    b.set('send', (a, it) => this.send(a, it));
-    b.set('trust', (a, it) => this.trust(a, it, true));
-    b.set('untrust', (a, it) => this.trust(a, it, false));
+    b.set('send', (a, it) => this.sendBuiltin(a, it));
+    b.set('trust', (a, it) => this.trustBuiltin(a, it, true));
+    b.set('untrust', (a, it) => this.trustBuiltin(a, it, false));
     b.set('trusted', (a) => (isShortId(a.trim()) && isTrusted(this.node, a.trim()) ? '1' : '0'));
     b.set('inbox', owner('inbox', () => this.inboxText()));
     b.set('outbox', owner('outbox', () => this.outboxText()));

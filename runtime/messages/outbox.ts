@@ -6,7 +6,7 @@
 // before it gets a sequence number, so every receiver sees one sequence.
 import type { Host } from '../host.ts';
 import type { MessageLog } from './log.ts';
-import { type Envelope, MAX_MESSAGE_BODY, seal } from './envelope.ts';
+import { type Envelope, isCount, MAX_MESSAGE_BODY, seal } from './envelope.ts';
 import { whoIs } from './peers.ts';
 import { utf8Length } from '../../jml/utf8.ts';
 
@@ -287,8 +287,6 @@ function entryOf(map: Map<string, Receiver>, key: string): Receiver {
   if (!r) map.set(key, (r = { seq: 0, queue: [], busy: false, backoff: 0, retryAt: 0, lastError: '' }));
   return r;
 }
-
-const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n > 0;
 
 /** A queued message as the log must hold it: numbered, timed, with text and somewhere to go. */
 const isOutgoing = (m: any): m is Outgoing =>
