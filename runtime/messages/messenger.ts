@@ -3,11 +3,10 @@
 //   [id]              this node's short ID
 //   [send NODE TEXT]  queue TEXT for NODE (a URL, or a known node's short ID): its message ID, at once
 //   [trust ID] [untrust ID] [trust]   senders whose messages run as the owner
-//   [inbox] [outbox] [peers]          what is pending and what happened lately
+// ([inbox] [outbox] [peers], the owner's views, are in reports.ts.)
 import type { Ctx } from '../../jml/evaluation.ts';
 import { JmlError } from '../../jml/errors.ts';
 import { headRest, inertArg, unescapeOutput, words } from '../../jml/text.ts';
-import { isoTime } from '../../jml/builtins.ts';
 import type { MagniNode } from '../magni.ts';
 import { isShortId, type Identity } from '../identity/index.ts';
 import { idText, nodeIdentity, registerIdentity } from '../node-identity.ts';
@@ -127,24 +126,6 @@ export class Messenger {
     return s;
   }
 
-  inboxText(): string {
-    const rows: string[] = [];
-    for (const e of this.inbox.waiting()) rows.push(`${e.from}:${e.seq} ${isoTime(e.time)} waiting: ${e.body.slice(0, 200)}`);
-    for (const h of this.inbox.recent.slice().reverse()) rows.push(`${h.from}:${h.seq} ${isoTime(h.time)} ${h.body} -> ${h.result}`);
-    return rows.join('\n');
-  }
-
-  outboxText(): string {
-    const me = this.identity().shortId;
-    const rows: string[] = [];
-    for (const m of this.outbox.pending()) {
-      const why = m.to && this.outbox.status(m.to);
-      rows.push(`${me}:${m.n} to ${m.to || m.url} ${m.seq ? 'seq ' + m.seq : 'unnumbered'} waiting${why ? ' (' + why + ')' : ''}: ${m.body.slice(0, 200)}`);
-    }
-    for (const f of this.outbox.recent.slice().reverse()) rows.push(`${me}:${f.n} to ${f.to} seq ${f.seq} ${f.state}`);
-    return rows.join('\n');
-  }
-
   private sendBuiltin(args: string, it: Ctx): string | Promise<string> {
     it.need('network', 'send');
     if (this.opts.readOnly) throw new JmlError('send: ' + this.opts.readOnly);
@@ -191,19 +172,11 @@ export class Messenger {
 
   private registerBuiltins(): void {
     const b = this.node.interp.hostBuiltins;
-    const owner = (what: string, f: () => string) => (_: string, it: Ctx) => {
-      it.need('network', what);
-      this.open();
-      return inertArg(f(), false).replace(/\n/g, '\\n'); // others' text, shown: never a call
-    };
     registerIdentity(this.node.interp, this.node.host);
     b.set('send', (a, it) => this.sendBuiltin(a, it));
     b.set('trust', (a, it) => this.trustBuiltin(a, it, true));
     b.set('untrust', (a, it) => this.trustBuiltin(a, it, false));
     b.set('trusted', (a) => (isShortId(a.trim()) && isTrusted(this.node, a.trim()) ? '1' : '0'));
-    b.set('inbox', owner('inbox', () => this.inboxText()));
-    b.set('outbox', owner('outbox', () => this.outboxText()));
-    b.set('peers', owner('peers', () => this.peersText().trim()));
   }
 }
 

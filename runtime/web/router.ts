@@ -21,6 +21,7 @@ import { readVersion, versions } from './history.ts';
 import { RateLimit } from '../limits.ts';
 import { openUpgrade } from './upgrade.ts';
 import type { Messenger } from '../messages/messenger.ts';
+import { inboxText, outboxText } from '../messages/reports.ts';
 import type { RingService } from '../chord/service.ts';
 import type { SensorNode } from '../sensors/node.ts';
 import type { MimeiStore } from '../mimei/mimei.ts';
@@ -402,7 +403,7 @@ export class WebNode {
     const m = this.messenger();
     const block = (title: string, rows: string) => `<h2>${title}</h2>` + (rows ? '<pre>' + esc(rows) + '</pre>' : '<p>None.</p>');
     return this.page(v, 200, 'Messages', `<p>This node is <code>${esc(m.identity().shortId)}</code>.</p>` +
-      block('Inbox', m.inboxText()) + block('Outbox', m.outboxText()) + block('Peers', m.peersText()));
+      block('Inbox', inboxText(m)) + block('Outbox', outboxText(m)) + block('Peers', m.peersText()));
   }
 
   private api(v: Visit): HttpResponse {

@@ -12,6 +12,7 @@ import { WebNode, MAX_BODY } from '../../runtime/web/index.ts';
 import { sealUpgrade } from '../../runtime/web/upgrade.ts';
 import { type CliOptions, identityFile, stateFilesOf } from './cli.ts';
 import { baseUrl, Messenger } from '../../runtime/messages/index.ts';
+import { registerReports } from '../../runtime/messages/reports.ts';
 import { RingService } from '../../runtime/chord/service.ts';
 import { ringOfShortId } from '../../runtime/identity/index.ts';
 import { MimeiNet, MimeiStore, registerMimei, registerMimeiNet, ringDht } from '../../runtime/mimei/index.ts';
@@ -366,6 +367,7 @@ export async function webMain(o: CliOptions): Promise<number> {
   let messenger: Messenger;
   try {
     messenger = new Messenger(node, { maxTime: o.maxTime });
+    registerReports(messenger);
     messenger.start();
   } catch (e) {
     err('run: ' + (e as Error).message);
