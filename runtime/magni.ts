@@ -104,14 +104,9 @@ export class MagniNode {
 
   /** The same, but the result at once when the line needed no I/O (a firmware on a synchronous host never sees a promise). */
   evaluate(line: string, opts: EvalOptions = {}): LineResult | Promise<LineResult> {
-    const ev = this.interp.evaluation(line, { caps: this.ownerCaps(), ...opts });
+    const ev = this.interp.evaluation(line, { caps: this.opts.readOnly ? OWNER_READING : OWNER, ...opts });
     const wait = ev.advance();
     return wait ? ev.run(wait).then((r) => this.logResult(r)) : this.logResult(ev.result());
-  }
-
-  /** The same, for a host whose I/O is synchronous: a line that would wait for I/O is an error. */
-  evalLineSync(line: string, opts: EvalOptions = {}): LineResult {
-    return this.logResult(this.interp.run(line, { caps: this.ownerCaps(), ...opts }));
   }
 
   /**
@@ -140,11 +135,6 @@ export class MagniNode {
       throw e;
     }
     return r;
-  }
-
-  /** What the owner may do here: all, but keep definitions when the state files are another process's. */
-  private ownerCaps(): Capabilities {
-    return this.opts.readOnly ? OWNER_READING : OWNER;
   }
 
   private logResult(r: RunResult): RunResult {

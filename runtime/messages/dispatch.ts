@@ -8,14 +8,17 @@
 // active message's name (`{/mm-version B64}`: a Mimei's new version) takes
 // it first: plain code that gets the sender and the text, no evaluation.
 import { OWNER, VISITOR } from '../../jml/capabilities.ts';
-import { inertArg } from '../../jml/text.ts';
+import { inertArg, words } from '../../jml/text.ts';
 import type { MagniNode } from '../magni.ts';
 import type { Envelope } from './envelope.ts';
 
 /** The definition that lists trusted senders' short IDs, space separated. */
 export const TRUSTED = 'data-trusted';
 
-export const isTrusted = (node: MagniNode, id: string): boolean => (node.interp.macros.get(TRUSTED)?.body || '').split(' ').includes(id);
+/** The short IDs of the senders the owner trusts. */
+export const trustedIds = (node: MagniNode): string[] => words(node.interp.macros.get(TRUSTED)?.body || '');
+
+export const isTrusted = (node: MagniNode, id: string): boolean => trustedIds(node).includes(id);
 
 /** An active message `{/name args}`: [, name, args], or null. */
 const activeMessage = (body: string) => /^\{(\/[^\s{}[\]\\]+)(?: ([^]*))?\}$/.exec(body.trim());

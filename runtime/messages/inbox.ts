@@ -85,6 +85,7 @@ export class Inbox {
     const fresh: Envelope[] = [];
     let from = '';
     let refused = '';
+    let top = 0; // the highest sequence number held from the sender, this delivery's included
     for (const line of lines) {
       let v: any = null;
       let e: Envelope;
@@ -108,19 +109,21 @@ export class Inbox {
         this.host.log(`%WARNING: message refused: ${x.message}`);
         break;
       }
+      if (!from) top = this.lastSeq.get(e.from) || 0;
       from = e.from;
-      const last = this.lastSeq.get(from) || 0;
-      const top = fresh.length ? fresh[fresh.length - 1].seq : last;
-      if (e.seq > top) fresh.push(e);
+      if (e.seq > top) {
+        fresh.push(e);
+        top = e.seq;
+      }
     }
     if (fresh.length) {
       this.messageLog.append({ in: fresh }); // on disk before it is acknowledged
-      for (const e of fresh) this.pendingMessages.push(e);
-      this.lastSeq.set(from, fresh[fresh.length - 1].seq);
+      this.pendingMessages.push(...fresh);
+      this.lastSeq.set(from, top);
       void this.handleNext();
     }
     if (!from) return { status: 400, body: refused };
-    return { status: 200, body: `ack ${this.lastSeq.get(from) || 0}` + (refused ? '\n' + refused : '') };
+    return { status: 200, body: `ack ${top}` + (refused ? '\n' + refused : '') };
   }
 
   private async handleNext(): Promise<void> {

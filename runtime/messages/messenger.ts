@@ -14,7 +14,7 @@ import { RateLimit } from '../limits.ts';
 import { MessageLog } from './log.ts';
 import { Inbox } from './inbox.ts';
 import { Outbox } from './outbox.ts';
-import { dispatch, isTrusted, type MessageHook, TRUSTED } from './dispatch.ts';
+import { dispatch, isTrusted, type MessageHook, TRUSTED, trustedIds } from './dispatch.ts';
 import { baseUrl, MAX_PEERS, peersOf, whoIs } from './peers.ts';
 
 export interface MessengerOptions {
@@ -162,7 +162,7 @@ export class Messenger {
 
   private trustBuiltin(args: string, it: Ctx, add: boolean): string {
     const ids = words(args);
-    const now = words(this.node.interp.macros.get(TRUSTED)?.body || '');
+    const now = trustedIds(this.node);
     if (!ids.length) return now.join(' ');
     for (const id of ids) if (!isShortId(id)) throw new JmlError('trust: ' + inertArg(id, true) + ' is not a short ID');
     const next = add ? [...now, ...ids.filter((id) => !now.includes(id))] : now.filter((id) => !ids.includes(id));

@@ -86,7 +86,7 @@ export class Outbox {
       if (!isOutgoing(m)) return this.host.log('%(ERROR:' + this.messageLog.file + ': a queued message is damaged, skipped)');
       this.nextN = Math.max(this.nextN, m.n + 1);
       if (m.o) this.sentOrigins.add(m.o);
-      this.enqueue(m);
+      this.addToQueue(m);
     } else if (Array.isArray(r.a)) {
       for (const a of r.a) if (Array.isArray(a) && isCount(a[0]) && typeof a[1] === 'string' && isCount(a[2])) this.assignSeq(a[0], a[1], a[2]);
     } else if (Array.isArray(r.ok) && typeof r.ok[0] === 'string' && isCount(r.ok[1])) this.acked(r.ok[0], r.ok[1], false);
@@ -106,7 +106,7 @@ export class Outbox {
     this.messageLog.append({ q: m });
     this.nextN++;
     if (origin) this.sentOrigins.add(origin);
-    this.enqueue(m);
+    this.addToQueue(m);
     this.kick();
     return m.n;
   }
@@ -156,7 +156,7 @@ export class Outbox {
     return [...this.unresolved.values(), ...this.receivers.values()];
   }
 
-  private enqueue(m: Outgoing): void {
+  private addToQueue(m: Outgoing): void {
     this.waitingCount++;
     if (m.to) {
       const r = this.receiverOf(m.to);
