@@ -1,6 +1,7 @@
-// Lines of a file from its bytes, for hosts that read a file in chunks (the
-// board) or hold it as text (tests): the same FileLine records a streaming
-// host gives, split at \n with byte offsets.
+// Lines of a file from its bytes, for hosts that read a file in chunks (Node)
+// or hold it as text (the board's first ABI, tests): the same FileLine
+// records a streaming host gives, split at \n with byte offsets. Not in the
+// core: the hosts import it.
 import type { FileLine } from './host.ts';
 import { utf8Decode, utf8Encode, utf8Length } from '../jml/utf8.ts';
 import { concatAll } from './identity/bytes.ts';

@@ -87,7 +87,7 @@ export class MagniNode {
         if (!l.text.trim()) continue;
         this.interp.onDefine = (d) => {
           const m = MESSAGE_USER.exec(d.user);
-          if (m) this.handledInState.add(m[1] + ':' + m[2]);
+          if (m) this.handledInState.add(m[1] + ':' + Number(m[2]));
           this.remember(d, file, l.offset, l.bytes);
         };
         const r = this.interp.run(l.text, { caps: REPLAY });

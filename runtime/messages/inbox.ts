@@ -57,12 +57,12 @@ export class Inbox {
         this.lastSeq.set(e.from, Math.max(this.lastSeq.get(e.from) || 0, e.seq));
         this.storedMessages.set(e.from + ':' + e.seq, e);
       }
-    } else if (Array.isArray(r.done)) this.finished(String(r.done[0]), Number(r.done[1]));
+    } else if (Array.isArray(r.done)) this.finished(String(r.done[0]) + ':' + Number(r.done[1]));
   }
 
-  /** A handling that was done (its record, or its definitions in the state log). */
-  finished(from: string, seq: number): void {
-    this.storedMessages.delete(from + ':' + seq);
+  /** A handling that was done (its record, or its definitions in the state log), by `FROM:SEQ`. */
+  finished(key: string): void {
+    this.storedMessages.delete(key);
   }
 
   /** After replay: drop what was handled, handle the rest. */

@@ -73,10 +73,7 @@ export class Messenger {
       else if (r.q || r.a || r.ok || r.x) this.outbox.replay(r);
       else this.inbox.replay(r); // it takes only its own records
     }
-    for (const k of this.node.handledInState) {
-      const i = k.lastIndexOf(':');
-      this.inbox.finished(k.slice(0, i), +k.slice(i + 1));
-    }
+    for (const key of this.node.handledInState) this.inbox.finished(key);
     this.node.handledInState.clear();
   }
 
