@@ -4,6 +4,7 @@ import { Interpreter, OWNER, type Capabilities, type EvalOptions, type MacroDef,
 import { utf8Length } from '../jml/utf8.ts';
 import type { Host } from './host.ts';
 import { readStateLines } from './state.ts';
+import { logError, logWarning } from './diagnostics.ts';
 
 export interface NodeOptions {
   /** Loaded in order; the last one receives new definitions. Default ['jml.state']. */
@@ -81,7 +82,7 @@ export class MagniNode {
       for (const l of readStateLines(this.host, file)) {
         const where = file + ':' + l.line + ': ';
         if (!l.complete) {
-          this.host.log('%(ERROR:' + where + 'line cut short (no newline), skipped)');
+          logError(this.host, where + 'line cut short (no newline), skipped');
           continue;
         }
         if (!l.text.trim()) continue;
@@ -91,7 +92,7 @@ export class MagniNode {
           this.remember(d, file, l.offset, l.bytes);
         };
         const r = this.interp.run(l.text, { caps: REPLAY });
-        for (const e of r.errors) this.host.log('%(ERROR:' + where + e + ')');
+        for (const e of r.errors) logError(this.host, where + e);
       }
     }
     this.interp.onDefine = (d, line) => this.keepDefinition(d, line);
@@ -138,8 +139,8 @@ export class MagniNode {
   }
 
   private logResult(r: RunResult): RunResult {
-    for (const e of r.errors) this.host.log('%(ERROR:' + e + ')');
-    if (!this.opts.quiet) for (const w of r.warnings) this.host.log('%WARNING: ' + w);
+    for (const e of r.errors) logError(this.host, e);
+    if (!this.opts.quiet) for (const w of r.warnings) logWarning(this.host, w);
     return r;
   }
 

@@ -8,6 +8,8 @@
 // no other.
 import type { Host } from '../host.ts';
 import type { MessageLog } from './log.ts';
+import { keepRecent } from './recent.ts';
+import { logError, logWarning } from '../diagnostics.ts';
 import { type Envelope, malformed, parseEnvelope, Refusal, verifyEnvelope } from './envelope.ts';
 
 export interface Handled {
@@ -22,7 +24,6 @@ export interface Handled {
 export const MAX_PENDING = 1000;
 /** Envelopes in one delivery, at most. */
 export const MAX_BATCH = 64;
-const RECENT = 50;
 
 export class Inbox {
   /** The highest sequence number stored, by sender. */
@@ -51,7 +52,7 @@ export class Inbox {
         try {
           e = parseEnvelope(v); // the log is a file: checked like anything else read
         } catch (x) {
-          this.host.log('%(ERROR:' + this.messageLog.file + ': a stored message is damaged (' + (x as Error).message + '), skipped)');
+          logError(this.host, this.messageLog.file + ': a stored message is damaged (' + (x as Error).message + '), skipped');
           continue;
         }
         this.lastSeq.set(e.from, Math.max(this.lastSeq.get(e.from) || 0, e.seq));
@@ -106,7 +107,7 @@ export class Inbox {
         if (!(x instanceof Refusal)) throw x;
         // the sender's log shows which message; the first refused one ends the delivery
         refused = `refused ${Number.isSafeInteger(v?.seq) ? v.seq : 0} ${x.message}`;
-        this.host.log(`%WARNING: message refused: ${x.message}`);
+        logWarning(this.host, 'message refused: ' + x.message);
         break;
       }
       if (!from) top = this.lastSeq.get(e.from) || 0;
@@ -135,12 +136,11 @@ export class Inbox {
         const result = await this.handleMessage(e);
         this.messageLog.note({ done: [e.from, e.seq, result.slice(0, 1000)] });
         this.pendingMessages.shift();
-        this.recent.push({ from: e.from, seq: e.seq, time: e.time, body: e.body.slice(0, 200), result: result.slice(0, 200) });
-        if (this.recent.length > RECENT) this.recent.shift();
+        keepRecent(this.recent, { from: e.from, seq: e.seq, time: e.time, body: e.body.slice(0, 200), result: result.slice(0, 200) });
       }
     } catch (x) {
       // the log could not be written (a full disk): stop here; the rest is handled after a restart
-      this.host.log('%(ERROR:messages: ' + (x as Error).message + '; handling stopped)');
+      logError(this.host, 'messages: ' + (x as Error).message + '; handling stopped');
     } finally {
       this.dispatching = false;
     }

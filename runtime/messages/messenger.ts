@@ -9,7 +9,7 @@ import { JmlError } from '../../jml/errors.ts';
 import { headRest, inertArg, unescapeOutput, words } from '../../jml/text.ts';
 import type { MagniNode } from '../magni.ts';
 import { isShortId, type Identity } from '../identity/index.ts';
-import { idText, nodeIdentity, registerIdentity } from '../node-identity.ts';
+import { nodeIdentity, registerIdentity } from '../node-identity.ts';
 import { RateLimit } from '../limits.ts';
 import { MessageLog } from './log.ts';
 import { Inbox } from './inbox.ts';
@@ -54,11 +54,6 @@ export class Messenger {
   /** This node's identity, from its key (made on first use). */
   identity(): Identity {
     return nodeIdentity(this.node.host);
-  }
-
-  /** What GET /id and `run id` answer: short ID, peer ID, ring position. */
-  idText(): string {
-    return idText(this.identity());
   }
 
   /** Read the message log (once): the outbox, the inbox and the peers as they were. */
@@ -114,13 +109,6 @@ export class Messenger {
   /** Whether id is a known peer or there is room for one more. */
   private roomFor(id: string): boolean {
     return this.peers.has(id) || this.peers.size < MAX_PEERS;
-  }
-
-  /** `ID URL` lines (GET /peers). */
-  peersText(): string {
-    let s = '';
-    for (const [id, url] of this.peers) s += id + ' ' + url + '\n';
-    return s;
   }
 
   private sendBuiltin(args: string, it: Ctx): string | Promise<string> {

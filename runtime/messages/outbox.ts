@@ -6,6 +6,8 @@
 // before it gets a sequence number, so every receiver sees one sequence.
 import type { Host } from '../host.ts';
 import type { MessageLog } from './log.ts';
+import { keepRecent } from './recent.ts';
+import { logError, logWarning } from '../diagnostics.ts';
 import { type Envelope, isCount, MAX_MESSAGE_BODY, seal } from './envelope.ts';
 import { whoIs } from './peers.ts';
 import { utf8Length } from '../../jml/utf8.ts';
@@ -31,7 +33,7 @@ export interface Finished {
 }
 
 /** Where messages wait: a receiver, or an address whose receiver is not known yet. */
-interface Receiver {
+export interface Receiver {
   /** The last sequence number given to a message for it (an address: unused). */
   seq: number;
   queue: Outgoing[];
@@ -51,7 +53,6 @@ const BATCH_BYTES = 192 * 1024;
 const MIN_BACKOFF = 1000;
 const MAX_BACKOFF = 60_000;
 const TIMEOUT = 10_000;
-const RECENT = 50;
 
 export class Outbox {
   /** Receivers by short ID. */
@@ -83,7 +84,7 @@ export class Outbox {
   replay(r: Record<string, any>): void {
     if (r.q) {
       const m = r.q as Outgoing;
-      if (!isOutgoing(m)) return this.host.log('%(ERROR:' + this.messageLog.file + ': a queued message is damaged, skipped)');
+      if (!isOutgoing(m)) return logError(this.host, this.messageLog.file + ': a queued message is damaged, skipped');
       this.nextN = Math.max(this.nextN, m.n + 1);
       if (m.o) this.sentOrigins.add(m.o);
       this.addToQueue(m);
@@ -116,11 +117,9 @@ export class Outbox {
     return this.everyQueue().flatMap((r) => r.queue).sort((a, b) => a.n - b.n);
   }
 
-  /** Why the last delivery to a receiver failed, and when it is tried again. */
-  status(id: string): string {
-    const r = this.receivers.get(id);
-    if (!r || !r.backoff) return '';
-    return r.lastError + ', next try in ' + Math.max(0, Math.ceil((r.retryAt - this.host.now()) / 1000)) + ' s';
+  /** How delivering to a receiver goes (its backoff and last error), for the owner's [outbox]. */
+  receiverState(id: string): Readonly<Receiver> | undefined {
+    return this.receivers.get(id);
   }
 
   /** Start every delivery that can start. */
@@ -144,7 +143,7 @@ export class Outbox {
 
   private trackFlight(p: Promise<void>): void {
     this.flights.add(p);
-    p.catch((e: Error) => this.host.log('%(ERROR:outbox: ' + e.message + ')')).finally(() => this.flights.delete(p));
+    p.catch((e: Error) => logError(this.host, 'outbox: ' + e.message)).finally(() => this.flights.delete(p));
   }
 
   private receiverOf(id: string): Receiver {
@@ -196,8 +195,7 @@ export class Outbox {
   private retire(m: Outgoing, state: string, live: boolean): void {
     this.waitingCount--;
     if (!live) return;
-    this.recent.push({ n: m.n, to: m.to || m.url || '', seq: m.seq || 0, state });
-    if (this.recent.length > RECENT) this.recent.shift();
+    keepRecent(this.recent, { n: m.n, to: m.to || m.url || '', seq: m.seq || 0, state });
   }
 
   /** Learn who answers at url, then number its messages. */
@@ -212,7 +210,7 @@ export class Outbox {
       for (const [n, , seq] of a) this.assignSeq(n, id, seq);
     } catch (e) {
       this.backOff(u);
-      this.host.log(`%WARNING: cannot reach ${url} to send to it (${(e as Error).message}); trying again in ${Math.round(u.backoff / 1000)} s`);
+      logWarning(this.host, `cannot reach ${url} to send to it (${(e as Error).message}); trying again in ${Math.round(u.backoff / 1000)} s`);
     } finally {
       u.busy = false;
     }
@@ -252,7 +250,7 @@ export class Outbox {
       for (const [, seq, why] of refused) {
         const m = r.queue.find((x) => x.seq === +seq);
         if (!m) continue;
-        this.host.log(`%WARNING: ${id} refused message ${me.shortId}:${m.n}: ${why}`);
+        logWarning(this.host, `${id} refused message ${me.shortId}:${m.n}: ${why}`);
         this.messageLog.note({ x: [m.n, why] });
         this.giveUp(m.n, why, true);
       }

@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 import { readFileSync, writeSync } from 'node:fs';
 import { readOrCreateSecret } from './secret-file.ts';
 import { randomBytes } from 'node:crypto';
-import { MagniNode } from '../../runtime/index.ts';
+import { idText, MagniNode, nodeIdentity } from '../../runtime/index.ts';
 import type { HttpRequest, HttpResponse } from '../../runtime/http.ts';
 import { WebNode, MAX_BODY } from '../../runtime/web/index.ts';
 import { sealUpgrade } from '../../runtime/web/upgrade.ts';
@@ -334,7 +334,7 @@ export async function webMain(o: CliOptions): Promise<number> {
   const node = new MagniNode(nodeHost(err, { keyFile: identityFile(stateFile), keyType: o.keyType }), opts);
   if (o.command === 'id') {
     try {
-      process.stdout.write(new Messenger(node).idText());
+      process.stdout.write(idText(nodeIdentity(node.host)));
       return 0;
     } catch (e) {
       err('run: ' + (e as Error).message);
