@@ -15,7 +15,7 @@ import { MessageLog } from './log.ts';
 import { Inbox } from './inbox.ts';
 import { Outbox } from './outbox.ts';
 import { dispatch, isTrusted, type MessageHook, TRUSTED, trustedIds } from './dispatch.ts';
-import { baseUrl, MAX_PEERS, peersOf, whoIs } from './peers.ts';
+import { baseUrl, MAX_PEERS } from './peers.ts';
 
 export interface MessengerOptions {
   /** The message log (default: the state file's name + '.messages'). */
@@ -90,13 +90,6 @@ export class Messenger {
     if (this.opts.readOnly) return { status: 503, body: this.opts.readOnly };
     this.open();
     return this.inbox.receive(text);
-  }
-
-  /** Start from another node (--bootstrap URL): learn it and the nodes it knows. */
-  async bootstrap(url: string): Promise<void> {
-    const u = baseUrl(url);
-    this.learn(await whoIs(this.node.host, u), u);
-    for (const [id, at] of await peersOf(this.node.host, u)) if (id !== this.identity().shortId) this.learn(id, at);
   }
 
   /** Remember where a node is (kept in the log when new or moved). */

@@ -12,6 +12,7 @@ import { WebNode, MAX_BODY } from '../../runtime/web/index.ts';
 import { sealUpgrade } from '../../runtime/web/upgrade.ts';
 import { type CliOptions, identityFile, stateFilesOf } from './cli.ts';
 import { baseUrl, Messenger } from '../../runtime/messages/index.ts';
+import { bootstrapFrom } from '../../runtime/messages/bootstrap.ts';
 import { registerReports } from '../../runtime/messages/reports.ts';
 import { RingService } from '../../runtime/chord/service.ts';
 import { ringOfShortId } from '../../runtime/identity/index.ts';
@@ -486,7 +487,7 @@ function reprovide(net: MimeiNet, held: number, wait = 5000): void {
 }
 
 function bootstrap(m: Messenger, url: string, wait = 2000): void {
-  m.bootstrap(url).then(
+  bootstrapFrom(m, url).then(
     () => err(`run: bootstrapped from ${url}: ${m.peers.size} nodes known`),
     (e) => {
       err(`run: warning: bootstrap from ${url} failed (${(e as Error).message}); trying again in ${wait / 1000} s`);
