@@ -72,7 +72,7 @@ export class MagniNode {
 
   constructor(readonly host: Host, readonly opts: NodeOptions = {}) {
     this.interp = new Interpreter({ host, maxSteps: opts.maxSteps, maxOutput: opts.maxOutput, maxTime: opts.maxTime });
-    this.stateFiles = opts.stateFiles && opts.stateFiles.length ? opts.stateFiles : ['jml.state'];
+    this.stateFiles = opts.stateFiles?.length ? opts.stateFiles : ['jml.state'];
     this.stateFile = this.stateFiles[this.stateFiles.length - 1];
   }
 
@@ -126,10 +126,8 @@ export class MagniNode {
       this.batches.delete(opts.user);
     }
     if (!b.lines.length) return r;
-    const text = b.lines.join('');
     try {
-      const offset = this.host.appendLine(this.stateFile, text);
-      for (const d of b.defs) this.remember(d, this.stateFile, offset, utf8Length(text));
+      this.appendState(b.lines.join(''), b.defs);
     } catch (e) {
       for (const [name, d] of b.before) d ? this.interp.macros.set(name, d) : this.interp.macros.delete(name);
       this.interp.version++;
@@ -153,9 +151,14 @@ export class MagniNode {
       b.defs.push(d);
       return;
     }
-    const offset = this.host.appendLine(this.stateFile, line);
-    this.remember(d, this.stateFile, offset, utf8Length(line));
+    this.appendState(line, [d]);
     if (!this.opts.quiet) this.host.log('[appended ' + d.name + ' to ' + this.stateFile + ']');
+  }
+
+  /** Append a state line that holds defs (on disk when this returns, or it throws), then index their versions. */
+  private appendState(text: string, defs: MacroDef[]): void {
+    const offset = this.host.appendLine(this.stateFile, text);
+    for (const d of defs) this.remember(d, this.stateFile, offset, utf8Length(text));
   }
 
   private remember(d: MacroDef, file: string, offset: number, bytes: number): void {
