@@ -32,9 +32,9 @@ export interface Finished {
   state: string;
 }
 
-/** Where messages wait: a receiver, or an address whose receiver is not known yet. */
+/** Where messages wait: a receiver, or an address whose receiver is not known yet (which uses only the queue, busy and the backoff). */
 export interface Receiver {
-  /** The last sequence number given to a message for it (an address: unused). */
+  /** The last sequence number given to a message for it. */
   seq: number;
   queue: Outgoing[];
   /** A delivery (an address: asking who answers there) is in flight. */
