@@ -10,7 +10,7 @@ export { readStateLines, type StateLine } from './state.ts';
 export * from './identity/index.ts';
 export { Messenger, type MessengerOptions, type Envelope, MAX_MESSAGE_BODY, parseEnvelope, Refusal, seal, signedText, verifyEnvelope, baseUrl } from './messages/index.ts';
 export type { KeyType, NodeKey, HttpAnswer } from './host.ts';
-export { idText, nodeIdentity, registerIdentity } from './node-identity.ts';
+export { nodeIdentity, registerIdentity } from './node-identity.ts';
 export * from './chord/index.ts';
 // Not yet here: the Mimei store (runtime/mimei/index.ts). Its portable
 // pieces (codec, blocks, files, version records) would take the core to
