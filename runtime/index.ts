@@ -6,11 +6,11 @@ export * from '../jml/index.ts';
 export type { Host, FileLine } from './host.ts';
 export { MagniNode, type NodeOptions, type LineResult, type Version } from './magni.ts';
 export { readStateLines, type StateLine } from './state.ts';
-export { linesOfChunks, linesOfText, textAt, withLine } from './lines.ts';
+// (lines.ts, the lines of a file from its bytes or its text, is the hosts': they import it themselves)
 export * from './identity/index.ts';
 export { Messenger, type MessengerOptions, type Envelope, MAX_MESSAGE_BODY, parseEnvelope, Refusal, seal, signedText, verifyEnvelope, baseUrl } from './messages/index.ts';
 export type { KeyType, NodeKey, HttpAnswer } from './host.ts';
-export { idText, nodeIdentity, registerIdentity } from './node-identity.ts';
+export { nodeIdentity, registerIdentity } from './node-identity.ts';
 export * from './chord/index.ts';
 // Not yet here: the Mimei store (runtime/mimei/index.ts). Its portable
 // pieces (codec, blocks, files, version records) would take the core to

@@ -1,8 +1,10 @@
-// Lines of a file from its bytes, for hosts that read a file in chunks (the
-// board) or hold it as text (tests): the same FileLine records a streaming
-// host gives, split at \n with byte offsets.
+// Lines of a file from its bytes, for hosts that read a file in chunks (Node)
+// or hold it as text (the board's first ABI, tests): the same FileLine
+// records a streaming host gives, split at \n with byte offsets. Not in the
+// core: the hosts import it.
 import type { FileLine } from './host.ts';
 import { utf8Decode, utf8Encode, utf8Length } from '../jml/utf8.ts';
+import { concatAll } from './identity/bytes.ts';
 
 /**
  * The lines of a file read chunk by chunk: read(offset, length) gives up to
@@ -19,7 +21,7 @@ export function* linesOfChunks(read: (offset: number, length: number) => Uint8Ar
     let from = 0;
     for (let nl = b.indexOf(10); nl >= 0; nl = b.indexOf(10, from)) {
       const bytes = pendingBytes + nl - from;
-      const text = utf8Decode(pending.length ? concat([...pending, b.subarray(from, nl)], bytes) : b.subarray(from, nl));
+      const text = utf8Decode(pending.length ? concatAll([...pending, b.subarray(from, nl)]) : b.subarray(from, nl));
       yield { text, offset: start, bytes, complete: true };
       start += bytes + 1;
       pending = [];
@@ -33,17 +35,7 @@ export function* linesOfChunks(read: (offset: number, length: number) => Uint8Ar
     }
     at += b.length;
   }
-  if (pendingBytes) yield { text: utf8Decode(concat(pending, pendingBytes)), offset: start, bytes: pendingBytes, complete: false };
-}
-
-function concat(parts: Uint8Array[], n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  if (pendingBytes) yield { text: utf8Decode(concatAll(pending)), offset: start, bytes: pendingBytes, complete: false };
 }
 
 /** The lines of a file held as text. */

@@ -4,6 +4,7 @@ import { Interpreter, OWNER, type Capabilities, type EvalOptions, type MacroDef,
 import { utf8Length } from '../jml/utf8.ts';
 import type { Host } from './host.ts';
 import { readStateLines } from './state.ts';
+import { logError, logWarning } from './diagnostics.ts';
 
 export interface NodeOptions {
   /** Loaded in order; the last one receives new definitions. Default ['jml.state']. */
@@ -71,7 +72,7 @@ export class MagniNode {
 
   constructor(readonly host: Host, readonly opts: NodeOptions = {}) {
     this.interp = new Interpreter({ host, maxSteps: opts.maxSteps, maxOutput: opts.maxOutput, maxTime: opts.maxTime });
-    this.stateFiles = opts.stateFiles && opts.stateFiles.length ? opts.stateFiles : ['jml.state'];
+    this.stateFiles = opts.stateFiles?.length ? opts.stateFiles : ['jml.state'];
     this.stateFile = this.stateFiles[this.stateFiles.length - 1];
   }
 
@@ -81,20 +82,20 @@ export class MagniNode {
       for (const l of readStateLines(this.host, file)) {
         const where = file + ':' + l.line + ': ';
         if (!l.complete) {
-          this.host.log('%(ERROR:' + where + 'line cut short (no newline), skipped)');
+          logError(this.host, where + 'line cut short (no newline), skipped');
           continue;
         }
         if (!l.text.trim()) continue;
         this.interp.onDefine = (d) => {
           const m = MESSAGE_USER.exec(d.user);
-          if (m) this.handledInState.add(m[1] + ':' + m[2]);
+          if (m) this.handledInState.add(m[1] + ':' + Number(m[2]));
           this.remember(d, file, l.offset, l.bytes);
         };
         const r = this.interp.run(l.text, { caps: REPLAY });
-        for (const e of r.errors) this.host.log('%(ERROR:' + where + e + ')');
+        for (const e of r.errors) logError(this.host, where + e);
       }
     }
-    this.interp.onDefine = (d, line) => this.persist(d, line);
+    this.interp.onDefine = (d, line) => this.keepDefinition(d, line);
   }
 
   /** Evaluate one line (as the owner unless opts say otherwise); errors and warnings also go to the diagnostic stream. */
@@ -106,12 +107,7 @@ export class MagniNode {
   evaluate(line: string, opts: EvalOptions = {}): LineResult | Promise<LineResult> {
     const ev = this.interp.evaluation(line, { caps: this.opts.readOnly ? OWNER_READING : OWNER, ...opts });
     const wait = ev.advance();
-    return wait ? ev.run(wait).then((r) => this.report(r)) : this.report(ev.result());
-  }
-
-  /** The same, for a host whose I/O is synchronous: a line that would wait for I/O is an error. */
-  evalLineSync(line: string, opts: EvalOptions = {}): LineResult {
-    return this.report(this.interp.run(line, { caps: this.opts.readOnly ? OWNER_READING : OWNER, ...opts }));
+    return wait ? ev.run(wait).then((r) => this.logResult(r)) : this.logResult(ev.result());
   }
 
   /**
@@ -130,10 +126,8 @@ export class MagniNode {
       this.batches.delete(opts.user);
     }
     if (!b.lines.length) return r;
-    const text = b.lines.join('');
     try {
-      const offset = this.host.appendLine(this.stateFile, text);
-      for (const d of b.defs) this.remember(d, this.stateFile, offset, utf8Length(text));
+      this.appendState(b.lines.join(''), b.defs);
     } catch (e) {
       for (const [name, d] of b.before) d ? this.interp.macros.set(name, d) : this.interp.macros.delete(name);
       this.interp.version++;
@@ -142,14 +136,14 @@ export class MagniNode {
     return r;
   }
 
-  private report(r: RunResult): RunResult {
-    for (const e of r.errors) this.host.log('%(ERROR:' + e + ')');
-    if (!this.opts.quiet) for (const w of r.warnings) this.host.log('%WARNING: ' + w);
+  private logResult(r: RunResult): RunResult {
+    for (const e of r.errors) logError(this.host, e);
+    if (!this.opts.quiet) for (const w of r.warnings) logWarning(this.host, w);
     return r;
   }
 
   /** Kept on disk (the Host appends it whole and durably, or throws) before it takes effect. */
-  private persist(d: MacroDef, line: string): void {
+  private keepDefinition(d: MacroDef, line: string): void {
     const b = this.batches.get(d.user);
     if (b) {
       if (!b.before.has(d.name)) b.before.set(d.name, this.interp.macros.get(d.name));
@@ -157,9 +151,14 @@ export class MagniNode {
       b.defs.push(d);
       return;
     }
-    const offset = this.host.appendLine(this.stateFile, line);
-    this.remember(d, this.stateFile, offset, utf8Length(line));
+    this.appendState(line, [d]);
     if (!this.opts.quiet) this.host.log('[appended ' + d.name + ' to ' + this.stateFile + ']');
+  }
+
+  /** Append a state line that holds defs (on disk when this returns, or it throws), then index their versions. */
+  private appendState(text: string, defs: MacroDef[]): void {
+    const offset = this.host.appendLine(this.stateFile, text);
+    for (const d of defs) this.remember(d, this.stateFile, offset, utf8Length(text));
   }
 
   private remember(d: MacroDef, file: string, offset: number, bytes: number): void {

@@ -19,7 +19,7 @@ export function nodeIdentity(host: Host): Identity {
   return me;
 }
 
-/** What GET /id and `run id` answer: short ID, peer ID, ring position, a line each. */
+/** What GET /id and `run id` answer: short ID, peer ID, ring position, a line each (the web node's and the CLI's: not exported by the core). */
 export const idText = (me: Identity): string => me.shortId + '\n' + me.peerId + '\n' + me.ring + '\n';
 
 /** `[id]`: this node's short ID. */

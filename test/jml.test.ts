@@ -2,7 +2,7 @@
 // numbers, escapes, definitions and reflection.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BUILTINS, groups as helpGroups, Interpreter, MagniNode } from '../runtime/index.ts';
+import { BUILTINS, groups as helpGroups, Interpreter, type LineResult, MagniNode } from '../runtime/index.ts';
 import { examples } from '../jml/examples.ts';
 import { memHost } from './memhost.ts';
 import { norm } from '../jml/numbers.ts';
@@ -189,26 +189,29 @@ test('wget goes through the host and its body is quoted (D19)', () => {
   assert.match(out('[wget http://x/]'), /^%\(ERROR:wget is not available on this host\)$/);
 });
 
+/** A line that needs no I/O, evaluated at once (MagniNode.evaluate gives no promise then). */
+const evalNow = (node: MagniNode, line: string) => node.evaluate(line) as LineResult;
+
 test('state: definitions append one replayable line each and replay', () => {
   const files = new Map<string, string>();
   const a = new MagniNode(memHost(files), { quiet: true });
   a.load();
-  a.evalLineSync('[macro sq $x][* $x $x][/macro][data who me]');
+  evalNow(a, '[macro sq $x][* $x $x][/macro][data who me]');
   const log = files.get('jml.state') as string;
   assert.is(log.split('\n').length, 3);
   assert.match(log, /^\[macro sq \$x\]\[\* \$x \$x\]\[\/macro 1 2026-11-21T12:00:00Z local\]\n\[macro data-who\]me\[\/macro 2 /);
   const b = new MagniNode(memHost(files, Date.UTC(2030, 0, 1)), { quiet: true });
   b.load();
-  assert.is(b.evalLineSync('[sq 7] [data-who] [ftime sq]').output, '49 me 2026-11-21T12:00:00Z');
+  assert.is(evalNow(b, '[sq 7] [data-who] [ftime sq]').output, '49 me 2026-11-21T12:00:00Z');
 });
 
 test('state: a line cut short by a crash is reported and skipped, the rest loads (D16)', () => {
   const files = new Map<string, string>();
   const a = new MagniNode(memHost(files), { quiet: true });
   a.load();
-  a.evalLineSync('[macro one]1[/macro]');
-  a.evalLineSync('[macro two]2[/macro]');
-  a.evalLineSync('[macro three]3[/macro]');
+  evalNow(a, '[macro one]1[/macro]');
+  evalNow(a, '[macro two]2[/macro]');
+  evalNow(a, '[macro three]3[/macro]');
   const full = files.get('jml.state') as string;
   // a crash in the middle of writing the second line, then a restart that appends more
   const cut = full.indexOf('[macro two]') + 14;
@@ -217,11 +220,11 @@ test('state: a line cut short by a crash is reported and skipped, the rest loads
   b.load();
   assert.ok(b.host === b.host);
   assert.equal((b.host as ReturnType<typeof memHost>).logs, ['%(ERROR:jml.state:2: line cut short (no newline), skipped)']);
-  assert.is(b.evalLineSync('[one]').output, '1');
-  b.evalLineSync('[macro four]4[/macro]');
+  assert.is(evalNow(b, '[one]').output, '1');
+  evalNow(b, '[macro four]4[/macro]');
   const c = new MagniNode(memHost(files), { quiet: true });
   c.load();
-  assert.is(c.evalLineSync('[one] [four] [funcs]').output, '1 4 one four ');
+  assert.is(evalNow(c, '[one] [four] [funcs]').output, '1 4 one four ');
   assert.equal((c.host as ReturnType<typeof memHost>).logs.length, 1);
   assert.match((c.host as ReturnType<typeof memHost>).logs[0], /^%\(ERROR:jml\.state:2: macro two is not terminated/);
 });
@@ -233,8 +236,8 @@ test('state: files load in order and the last one receives definitions', () => {
   ]);
   const n = new MagniNode(memHost(files), { stateFiles: ['lib.state', 'mine.state'], quiet: true });
   n.load();
-  assert.is(n.evalLineSync('[greet bob]').output, 'hi bob');
-  n.evalLineSync('[data k v]');
+  assert.is(evalNow(n, '[greet bob]').output, 'hi bob');
+  evalNow(n, '[data k v]');
   assert.is(files.get('lib.state'), '[macro greet $x]hello $x[/macro]\n');
   assert.match(files.get('mine.state') as string, /\[macro data-k\]v\[\/macro /);
 });
@@ -243,12 +246,12 @@ test('an encrypted program defines code through decrypt-eval, and it persists', 
   const files = new Map<string, string>();
   const n = new MagniNode(memHost(files), { quiet: true });
   n.load();
-  const cipher = n.evalLineSync('[encrypt-eval/K3Y {macro up2 $x}{upper $x}{upper $x}{/macro}]').output;
+  const cipher = evalNow(n, '[encrypt-eval/K3Y {macro up2 $x}{upper $x}{upper $x}{/macro}]').output;
   assert.is(n.interp.macros.size, 0);
-  n.evalLineSync('[decrypt-eval/K3Y ' + cipher + ']');
+  evalNow(n, '[decrypt-eval/K3Y ' + cipher + ']');
   const again = new MagniNode(memHost(files), { quiet: true });
   again.load();
-  assert.is(again.evalLineSync('[up2 ab]').output, 'ABAB');
+  assert.is(evalNow(again, '[up2 ab]').output, 'ABAB');
 });
 
 test('help lists builtins by group and the user functions', () => {

@@ -1,6 +1,7 @@
 // An in-memory Host for portable tests: files in a Map, a fixed clock (tick()
 // moves it), deterministic random bytes, and the diagnostic lines collected.
-import { type Host, linesOfText, textAt, withLine } from '../runtime/index.ts';
+import type { Host } from '../runtime/index.ts';
+import { linesOfText, textAt, withLine } from '../runtime/lines.ts';
 import { utf8Length } from '../jml/utf8.ts';
 
 export interface MemHost extends Host {

@@ -160,7 +160,7 @@ async function counterPair() {
 test('stored but not handled when the receiver crashed: handled after its restart, once', async () => {
   const { net, a, b, bFiles } = await counterPair();
   // the crash: B's handling never gets to run (its dispatcher is held), then B is gone
-  (b.messenger.inbox as any).handling = true;
+  (b.messenger.inbox as any).dispatching = true;
   await line(a, `[send ${B} \\[data n \\[inc \\[data-n\\]\\]\\]]`);
   await net.advance(0);
   assert.is(a.messenger.outbox.pending().length, 0, 'acknowledged: it is on disk');

@@ -7,6 +7,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { MagniNode } from '../runtime/index.ts';
 import { utf8Decode, utf8Encode } from '../jml/utf8.ts';
 import { Messenger } from '../runtime/messages/index.ts';
+import { registerReports } from '../runtime/messages/reports.ts';
 import { WebNode } from '../runtime/web/index.ts';
 import type { Host, KeyType } from '../runtime/host.ts';
 import { memHost, type MemHost } from './memhost.ts';
@@ -101,6 +102,7 @@ export function netNode(net: TestNet, url: string, seed: number, files = new Map
   const node = new MagniNode(host, { quiet: true });
   node.load();
   const messenger = new Messenger(node);
+  registerReports(messenger);
   messenger.start();
   const web = new WebNode(node, { key: 'K'.repeat(16), messenger });
   net.nodes.set(url, web);

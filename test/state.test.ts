@@ -4,7 +4,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { linesOfChunks, linesOfText, MagniNode, textAt } from '../runtime/index.ts';
+import { MagniNode } from '../runtime/index.ts';
+import { linesOfChunks, linesOfText, textAt } from '../runtime/lines.ts';
 import { utf8Encode } from '../jml/utf8.ts';
 import { memHost } from './memhost.ts';
 

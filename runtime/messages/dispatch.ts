@@ -8,18 +8,23 @@
 // active message's name (`{/mm-version B64}`: a Mimei's new version) takes
 // it first: plain code that gets the sender and the text, no evaluation.
 import { OWNER, VISITOR } from '../../jml/capabilities.ts';
-import { inertArg } from '../../jml/text.ts';
+import { inertArg, words } from '../../jml/text.ts';
 import type { MagniNode } from '../magni.ts';
 import type { Envelope } from './envelope.ts';
 
 /** The definition that lists trusted senders' short IDs, space separated. */
 export const TRUSTED = 'data-trusted';
 
-export const isTrusted = (node: MagniNode, id: string): boolean => (node.interp.macros.get(TRUSTED)?.body || '').split(' ').includes(id);
+/** The short IDs of the senders the owner trusts. */
+export const trustedIds = (node: MagniNode): string[] => words(node.interp.macros.get(TRUSTED)?.body || '');
+
+export const isTrusted = (node: MagniNode, id: string): boolean => trustedIds(node).includes(id);
+
+/** An active message `{/name args}`: [, name, args], or null. */
+const activeMessage = (body: string) => /^\{(\/[^\s{}[\]\\]+)(?: ([^]*))?\}$/.exec(body.trim());
 
 /** The line a message runs as, or null when nothing handles it. */
-export function messageLine(node: MagniNode, e: Envelope, trusted: boolean): string | null {
-  const active = /^\{(\/[^\s{}[\]\\]+)(?: ([^]*))?\}$/.exec(e.body.trim());
+function messageLine(node: MagniNode, e: Envelope, trusted: boolean, active: RegExpExecArray | null): string | null {
   if (active) {
     if (!node.interp.macros.has(active[1])) return null;
     return '[' + active[1] + (active[2] ? ' ' + inertArg(active[2], false) : '') + ']';
@@ -33,12 +38,12 @@ export function messageLine(node: MagniNode, e: Envelope, trusted: boolean): str
 export type MessageHook = (from: string, text: string) => string | Promise<string>;
 
 /** Handle one message: what it gave (its output, then its errors), kept in the inbox. Rejects only when its definitions cannot be kept. */
-export async function dispatch(node: MagniNode, e: Envelope, maxTime: number, hooks?: ReadonlyMap<string, MessageHook>): Promise<string> {
-  const active = hooks && /^\{(\/[^\s{}[\]\\]+)(?: ([^]*))?\}$/.exec(e.body.trim());
+export async function dispatch(node: MagniNode, e: Envelope, maxTime: number, hooks: ReadonlyMap<string, MessageHook>): Promise<string> {
+  const active = activeMessage(e.body);
   const hook = active && hooks.get(active[1]);
   if (active && hook) return hook(e.from, active[2] || '');
   const trusted = isTrusted(node, e.from);
-  const line = messageLine(node, e, trusted);
+  const line = messageLine(node, e, trusted, active);
   if (line === null) return '';
   const r = await node.evalAsOne(line, { caps: trusted ? OWNER : VISITOR, user: 'msg:' + e.from + ':' + e.seq, maxTime });
   return r.output + r.errors.map((x) => '%(ERROR:' + x + ')').join('');

@@ -29,6 +29,9 @@ export const MAX_MESSAGE_BODY = 64 * 1024;
 /** A message refused: why, in words the sender's log can show. */
 export class Refusal extends Error {}
 
+/** The refusal of a message that is not a well-formed envelope. */
+export const malformed = (why: string): Refusal => new Refusal('malformed message: ' + why);
+
 /** The bytes a signature covers. */
 export const signedText = (e: Omit<Envelope, 'sig'>): Uint8Array =>
   utf8Encode(['magni-message-1', e.from, e.key, e.to, e.seq, e.time, e.body].join('\n'));
@@ -40,19 +43,20 @@ export function seal(host: Required<Pick<Host, 'nodeKey'>>, e: Omit<Envelope, 's
   return { ...e, sig: toHex(host.nodeKey().sign(signedText(e))) };
 }
 
-const isSeq = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n > 0;
+/** A whole number from 1 (a sequence number, a time, a message number). */
+export const isCount = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) > 0;
 
 /** An envelope from untrusted JSON, checked field by field; a Refusal says what is wrong. */
 export function parseEnvelope(v: unknown): Envelope {
-  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Refusal('malformed message: not an object');
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw malformed('not an object');
   const e = v as Record<string, unknown>;
-  for (const f of ['from', 'key', 'to', 'body', 'sig']) if (typeof e[f] !== 'string') throw new Refusal(`malformed message: ${f} must be text`);
-  if (!isSeq(e.seq)) throw new Refusal('malformed message: seq must be a whole number from 1');
+  for (const f of ['from', 'key', 'to', 'body', 'sig']) if (typeof e[f] !== 'string') throw malformed(f + ' must be text');
+  if (!isCount(e.seq)) throw malformed('seq must be a whole number from 1');
   // a Date can hold it (the inbox shows it as one)
-  if (!isSeq(e.time) || e.time > 8.64e15) throw new Refusal('malformed message: time must be ms since the epoch');
-  if (!isShortId(e.from as string) || !isShortId(e.to as string)) throw new Refusal('malformed message: from and to must be short IDs');
+  if (!isCount(e.time) || e.time > 8.64e15) throw malformed('time must be ms since the epoch');
+  if (!isShortId(e.from as string) || !isShortId(e.to as string)) throw malformed('from and to must be short IDs');
   if ((e.body as string).length > MAX_MESSAGE_BODY) throw new Refusal(`message too large: the body is over ${MAX_MESSAGE_BODY} characters`);
-  if (Object.keys(e).length !== 7) throw new Refusal('malformed message: unknown fields');
+  if (Object.keys(e).length !== 7) throw malformed('unknown fields');
   return { from: e.from, key: e.key, to: e.to, seq: e.seq, time: e.time, body: e.body, sig: e.sig } as Envelope;
 }
 
@@ -63,7 +67,7 @@ export function verifyEnvelope(host: Crypto, e: Envelope, self: string): void {
   try {
     key = publicKeyOfPeerId(e.key);
   } catch (x) {
-    throw new Refusal('malformed message: key: ' + (x as Error).message);
+    throw malformed('key: ' + (x as Error).message);
   }
   if (shortIdOf(host.sha256, key.type, key.raw) !== e.from) throw new Refusal(`forged sender: the key is not ${e.from}'s`);
   const sig = fromHex(e.sig);

@@ -8,7 +8,9 @@
 // no other.
 import type { Host } from '../host.ts';
 import type { MessageLog } from './log.ts';
-import { type Envelope, parseEnvelope, Refusal, verifyEnvelope } from './envelope.ts';
+import { keepRecent } from './recent.ts';
+import { logError, logWarning } from '../diagnostics.ts';
+import { type Envelope, malformed, parseEnvelope, Refusal, verifyEnvelope } from './envelope.ts';
 
 export interface Handled {
   from: string;
@@ -22,23 +24,22 @@ export interface Handled {
 export const MAX_PENDING = 1000;
 /** Envelopes in one delivery, at most. */
 export const MAX_BATCH = 64;
-const RECENT = 50;
 
 export class Inbox {
   /** The highest sequence number stored, by sender. */
-  private last = new Map<string, number>();
-  private pending: Envelope[] = [];
-  private handling = false;
+  private lastSeq = new Map<string, number>();
+  private pendingMessages: Envelope[] = [];
+  private dispatching = false;
   readonly recent: Handled[] = [];
   /** While replaying: stored messages not yet known to be handled, by `FROM:SEQ` (a handled one leaves at once, so this holds only what waits). */
-  private stored = new Map<string, Envelope>();
+  private storedMessages = new Map<string, Envelope>();
 
   constructor(
     private host: Host,
-    private log: MessageLog,
-    private self: () => string,
+    private messageLog: MessageLog,
+    private selfId: () => string,
     /** Handle one message (evaluate it): what it gave. Rejects only when the node cannot keep what it did. */
-    private handle: (e: Envelope) => Promise<string>,
+    private handleMessage: (e: Envelope) => Promise<string>,
     /** Milliseconds a sender must wait before this node takes another delivery from it (0: now). */
     private admit: (from: string) => number = () => 0,
   ) {}
@@ -51,29 +52,29 @@ export class Inbox {
         try {
           e = parseEnvelope(v); // the log is a file: checked like anything else read
         } catch (x) {
-          this.host.log('%(ERROR:' + this.log.file + ': a stored message is damaged (' + (x as Error).message + '), skipped)');
+          logError(this.host, this.messageLog.file + ': a stored message is damaged (' + (x as Error).message + '), skipped');
           continue;
         }
-        this.last.set(e.from, Math.max(this.last.get(e.from) || 0, e.seq));
-        this.stored.set(e.from + ':' + e.seq, e);
+        this.lastSeq.set(e.from, Math.max(this.lastSeq.get(e.from) || 0, e.seq));
+        this.storedMessages.set(e.from + ':' + e.seq, e);
       }
-    } else if (Array.isArray(r.done)) this.finished(String(r.done[0]), Number(r.done[1]));
+    } else if (Array.isArray(r.done)) this.finished(String(r.done[0]) + ':' + Number(r.done[1]));
   }
 
-  /** A handling that was done (its record, or its definitions in the state log). */
-  finished(from: string, seq: number): void {
-    this.stored.delete(from + ':' + seq);
+  /** A handling that was done (its record, or its definitions in the state log), by `FROM:SEQ`. */
+  finished(key: string): void {
+    this.storedMessages.delete(key);
   }
 
   /** After replay: drop what was handled, handle the rest. */
   start(): void {
-    this.pending = [...this.stored.values()];
-    this.stored.clear(); // from here on a message is pending once and handled once
-    void this.next();
+    this.pendingMessages = [...this.storedMessages.values()];
+    this.storedMessages.clear(); // from here on a message is pending once and handled once
+    void this.handleNext();
   }
 
   waiting(): Envelope[] {
-    return this.pending.slice();
+    return this.pendingMessages.slice();
   }
 
   /** A delivery (envelopes as JSON lines): what to answer. */
@@ -81,10 +82,11 @@ export class Inbox {
     const lines = text.split('\n').filter((l) => l.trim());
     if (!lines.length) return { status: 400, body: 'no messages: the body is envelopes, one JSON object per line' };
     if (lines.length > MAX_BATCH) return { status: 413, body: `at most ${MAX_BATCH} messages in one delivery` };
-    if (this.pending.length >= MAX_PENDING) return { status: 503, body: 'busy: too many messages wait to be handled; try again later' };
+    if (this.pendingMessages.length >= MAX_PENDING) return { status: 503, body: 'busy: too many messages wait to be handled; try again later' };
     const fresh: Envelope[] = [];
     let from = '';
     let refused = '';
+    let top = 0; // the highest sequence number held from the sender, this delivery's included
     for (const line of lines) {
       let v: any = null;
       let e: Envelope;
@@ -92,11 +94,11 @@ export class Inbox {
         try {
           v = JSON.parse(line);
         } catch {
-          throw new Refusal('malformed message: not JSON');
+          throw malformed('not JSON');
         }
         e = parseEnvelope(v);
         if (from && e.from !== from) throw new Refusal("one delivery carries one sender's messages");
-        verifyEnvelope(this.host as Required<Host>, e, this.self());
+        verifyEnvelope(this.host as Required<Host>, e, this.selfId());
         if (!from) {
           const wait = this.admit(e.from);
           if (wait) return { status: 429, body: 'too many deliveries from ' + e.from + '; try again later', retryAfterMs: wait };
@@ -105,41 +107,42 @@ export class Inbox {
         if (!(x instanceof Refusal)) throw x;
         // the sender's log shows which message; the first refused one ends the delivery
         refused = `refused ${Number.isSafeInteger(v?.seq) ? v.seq : 0} ${x.message}`;
-        this.host.log(`%WARNING: message refused: ${x.message}`);
+        logWarning(this.host, 'message refused: ' + x.message);
         break;
       }
+      if (!from) top = this.lastSeq.get(e.from) || 0;
       from = e.from;
-      const last = this.last.get(from) || 0;
-      const top = fresh.length ? fresh[fresh.length - 1].seq : last;
-      if (e.seq > top) fresh.push(e);
+      if (e.seq > top) {
+        fresh.push(e);
+        top = e.seq;
+      }
     }
     if (fresh.length) {
-      this.log.append({ in: fresh }); // on disk before it is acknowledged
-      for (const e of fresh) this.pending.push(e);
-      this.last.set(from, fresh[fresh.length - 1].seq);
-      void this.next();
+      this.messageLog.append({ in: fresh }); // on disk before it is acknowledged
+      this.pendingMessages.push(...fresh);
+      this.lastSeq.set(from, top);
+      void this.handleNext();
     }
     if (!from) return { status: 400, body: refused };
-    return { status: 200, body: `ack ${this.last.get(from) || 0}` + (refused ? '\n' + refused : '') };
+    return { status: 200, body: `ack ${top}` + (refused ? '\n' + refused : '') };
   }
 
-  private async next(): Promise<void> {
-    if (this.handling) return;
-    this.handling = true;
+  private async handleNext(): Promise<void> {
+    if (this.dispatching) return;
+    this.dispatching = true;
     try {
-      while (this.pending.length) {
-        const e = this.pending[0];
-        const result = await this.handle(e);
-        this.log.note({ done: [e.from, e.seq, result.slice(0, 1000)] });
-        this.pending.shift();
-        this.recent.push({ from: e.from, seq: e.seq, time: e.time, body: e.body.slice(0, 200), result: result.slice(0, 200) });
-        if (this.recent.length > RECENT) this.recent.shift();
+      while (this.pendingMessages.length) {
+        const e = this.pendingMessages[0];
+        const result = await this.handleMessage(e);
+        this.messageLog.note({ done: [e.from, e.seq, result.slice(0, 1000)] });
+        this.pendingMessages.shift();
+        keepRecent(this.recent, { from: e.from, seq: e.seq, time: e.time, body: e.body.slice(0, 200), result: result.slice(0, 200) });
       }
     } catch (x) {
       // the log could not be written (a full disk): stop here; the rest is handled after a restart
-      this.host.log('%(ERROR:messages: ' + (x as Error).message + '; handling stopped)');
+      logError(this.host, 'messages: ' + (x as Error).message + '; handling stopped');
     } finally {
-      this.handling = false;
+      this.dispatching = false;
     }
   }
 }

@@ -3,6 +3,7 @@
 // change is one appended line, all or nothing and on disk before it counts,
 // so a node killed at any moment comes back with exactly what it acknowledged.
 import type { Host } from '../host.ts';
+import { logError } from '../diagnostics.ts';
 
 /** One record, as a line of the file. */
 export type LogRecord =
@@ -36,7 +37,7 @@ export class MessageLog {
         r = JSON.parse(l.text);
         if (!r || typeof r !== 'object' || Array.isArray(r)) throw new Error('not a record');
       } catch (e) {
-        this.host.log(`%(ERROR:${this.file}:${n}: ${(e as Error).message}, skipped)`);
+        logError(this.host, `${this.file}:${n}: ${(e as Error).message}, skipped`);
         continue;
       }
       yield r as LogRecord;

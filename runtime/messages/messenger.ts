@@ -3,20 +3,19 @@
 //   [id]              this node's short ID
 //   [send NODE TEXT]  queue TEXT for NODE (a URL, or a known node's short ID): its message ID, at once
 //   [trust ID] [untrust ID] [trust]   senders whose messages run as the owner
-//   [inbox] [outbox] [peers]          what is pending and what happened lately
+// ([inbox] [outbox] [peers], the owner's views, are in reports.ts.)
 import type { Ctx } from '../../jml/evaluation.ts';
 import { JmlError } from '../../jml/errors.ts';
 import { headRest, inertArg, unescapeOutput, words } from '../../jml/text.ts';
-import { isoTime } from '../../jml/builtins.ts';
 import type { MagniNode } from '../magni.ts';
 import { isShortId, type Identity } from '../identity/index.ts';
-import { idText, nodeIdentity, registerIdentity } from '../node-identity.ts';
+import { nodeIdentity, registerIdentity } from '../node-identity.ts';
 import { RateLimit } from '../limits.ts';
 import { MessageLog } from './log.ts';
 import { Inbox } from './inbox.ts';
 import { Outbox } from './outbox.ts';
-import { dispatch, isTrusted, type MessageHook, TRUSTED } from './dispatch.ts';
-import { baseUrl, MAX_PEERS, peersOf, whoIs } from './peers.ts';
+import { dispatch, isTrusted, type MessageHook, TRUSTED, trustedIds } from './dispatch.ts';
+import { baseUrl, MAX_PEERS } from './peers.ts';
 
 export interface MessengerOptions {
   /** The message log (default: the state file's name + '.messages'). */
@@ -57,11 +56,6 @@ export class Messenger {
     return nodeIdentity(this.node.host);
   }
 
-  /** What GET /id and `run id` answer: short ID, peer ID, ring position. */
-  idText(): string {
-    return idText(this.identity());
-  }
-
   /** Read the message log (once): the outbox, the inbox and the peers as they were. */
   open(): void {
     if (this.opened) return;
@@ -69,15 +63,12 @@ export class Messenger {
     for (const r of this.log.records() as Iterable<Record<string, any>>) {
       if (r.peer) {
         const [id, url] = Array.isArray(r.peer) ? r.peer : [];
-        if (typeof id === 'string' && isShortId(id) && typeof url === 'string' && /^https?:\/\/[^\s]+$/.test(url) && (this.peers.has(id) || this.peers.size < MAX_PEERS)) this.peers.set(id, url);
+        if (typeof id === 'string' && isShortId(id) && typeof url === 'string' && /^https?:\/\/[^\s]+$/.test(url) && this.roomFor(id)) this.peers.set(id, url);
       }
       else if (r.q || r.a || r.ok || r.x) this.outbox.replay(r);
-      else if (r.in || r.done) this.inbox.replay(r);
+      else this.inbox.replay(r); // it takes only its own records
     }
-    for (const k of this.node.handledInState) {
-      const i = k.lastIndexOf(':');
-      this.inbox.finished(k.slice(0, i), +k.slice(i + 1));
-    }
+    for (const key of this.node.handledInState) this.inbox.finished(key);
     this.node.handledInState.clear();
   }
 
@@ -101,54 +92,22 @@ export class Messenger {
     return this.inbox.receive(text);
   }
 
-  /** Start from another node (--bootstrap URL): learn it and the nodes it knows. */
-  async bootstrap(url: string): Promise<void> {
-    const u = baseUrl(url);
-    this.learn(await whoIs(this.node.host, u), u);
-    for (const [id, at] of await peersOf(this.node.host, u)) if (id !== this.identity().shortId) this.learn(id, at);
-  }
-
   /** Remember where a node is (kept in the log when new or moved). */
   learn(id: string, url: string): void {
-    if (this.peers.get(id) === url || this.opts.readOnly) return;
-    if (!this.peers.has(id) && this.peers.size >= MAX_PEERS) return;
+    if (this.peers.get(id) === url || this.opts.readOnly || !this.roomFor(id)) return;
     this.log.note({ peer: [id, url] });
     this.peers.set(id, url);
   }
 
-  /** `ID URL` lines (GET /peers). */
-  peersText(): string {
-    let s = '';
-    for (const [id, url] of this.peers) s += id + ' ' + url + '\n';
-    return s;
+  /** Whether id is a known peer or there is room for one more. */
+  private roomFor(id: string): boolean {
+    return this.peers.has(id) || this.peers.size < MAX_PEERS;
   }
 
-  inboxText(): string {
-    const rows: string[] = [];
-    for (const e of this.inbox.waiting()) rows.push(`${e.from}:${e.seq} ${isoTime(e.time)} waiting: ${e.body.slice(0, 200)}`);
-    for (const h of this.inbox.recent.slice().reverse()) rows.push(`${h.from}:${h.seq} ${isoTime(h.time)} ${h.body} -> ${h.result}`);
-    return rows.join('\n');
-  }
-
-  outboxText(): string {
-    const me = this.identity().shortId;
-    const rows: string[] = [];
-    for (const m of this.outbox.pending()) {
-      const to = m.to || m.url;
-      rows.push(`${me}:${m.n} to ${to} ${m.seq ? 'seq ' + m.seq : 'unnumbered'} waiting${m.to && this.outbox.status(m.to) ? ' (' + this.outbox.status(m.to) + ')' : ''}: ${m.body.slice(0, 200)}`);
-    }
-    for (const f of this.outbox.recent.slice().reverse()) rows.push(`${me}:${f.n} to ${f.to} seq ${f.seq} ${f.state}`);
-    return rows.join('\n');
-  }
-
-  private writable(what: string): void {
-    if (this.opts.readOnly) throw new JmlError(what + ': ' + this.opts.readOnly);
-    this.open();
-  }
-
-  private send(args: string, it: Ctx): string | Promise<string> {
+  private sendBuiltin(args: string, it: Ctx): string | Promise<string> {
     it.need('network', 'send');
-    this.writable('send');
+    if (this.opts.readOnly) throw new JmlError('send: ' + this.opts.readOnly);
+    this.open();
     const [to, text] = headRest(args);
     if (!to) throw new JmlError('send needs a node (its URL or short ID) and the text: [send http://127.0.0.1:8002 hello]');
     const body = unescapeOutput(text);
@@ -179,9 +138,9 @@ export class Messenger {
     return queue(id ? { id } : { url });
   }
 
-  private trust(args: string, it: Ctx, add: boolean): string {
+  private trustBuiltin(args: string, it: Ctx, add: boolean): string {
     const ids = words(args);
-    const now = words(this.node.interp.macros.get(TRUSTED)?.body || '');
+    const now = trustedIds(this.node);
     if (!ids.length) return now.join(' ');
     for (const id of ids) if (!isShortId(id)) throw new JmlError('trust: ' + inertArg(id, true) + ' is not a short ID');
     const next = add ? [...now, ...ids.filter((id) => !now.includes(id))] : now.filter((id) => !ids.includes(id));
@@ -191,19 +150,11 @@ export class Messenger {
 
   private registerBuiltins(): void {
     const b = this.node.interp.hostBuiltins;
-    const owner = (what: string, f: () => string) => (_: string, it: Ctx) => {
-      it.need('network', what);
-      this.open();
-      return inertArg(f(), false).replace(/\n/g, '\\n'); // others' text, shown: never a call
-    };
     registerIdentity(this.node.interp, this.node.host);
-    b.set('send', (a, it) => this.send(a, it));
-    b.set('trust', (a, it) => this.trust(a, it, true));
-    b.set('untrust', (a, it) => this.trust(a, it, false));
+    b.set('send', (a, it) => this.sendBuiltin(a, it));
+    b.set('trust', (a, it) => this.trustBuiltin(a, it, true));
+    b.set('untrust', (a, it) => this.trustBuiltin(a, it, false));
     b.set('trusted', (a) => (isShortId(a.trim()) && isTrusted(this.node, a.trim()) ? '1' : '0'));
-    b.set('inbox', owner('inbox', () => this.inboxText()));
-    b.set('outbox', owner('outbox', () => this.outboxText()));
-    b.set('peers', owner('peers', () => this.peersText().trim()));
   }
 }
 

@@ -6,7 +6,9 @@
 // before it gets a sequence number, so every receiver sees one sequence.
 import type { Host } from '../host.ts';
 import type { MessageLog } from './log.ts';
-import { type Envelope, MAX_MESSAGE_BODY, seal } from './envelope.ts';
+import { keepRecent } from './recent.ts';
+import { logError, logWarning } from '../diagnostics.ts';
+import { type Envelope, isCount, MAX_MESSAGE_BODY, seal } from './envelope.ts';
 import { whoIs } from './peers.ts';
 import { utf8Length } from '../../jml/utf8.ts';
 
@@ -30,10 +32,12 @@ export interface Finished {
   state: string;
 }
 
-interface Receiver {
+/** Where messages wait: a receiver, or an address whose receiver is not known yet (which uses only the queue, busy and the backoff). */
+export interface Receiver {
   /** The last sequence number given to a message for it. */
   seq: number;
   queue: Outgoing[];
+  /** A delivery (an address: asking who answers there) is in flight. */
   busy: boolean;
   /** The delay before the next try after a failure, ms (0: none failed). */
   backoff: number;
@@ -49,30 +53,27 @@ const BATCH_BYTES = 192 * 1024;
 const MIN_BACKOFF = 1000;
 const MAX_BACKOFF = 60_000;
 const TIMEOUT = 10_000;
-const RECENT = 50;
 
 export class Outbox {
   /** Receivers by short ID. */
   private receivers = new Map<string, Receiver>();
   /** Messages addressed by URL whose receiver is not known yet, by URL. */
-  private unresolved = new Map<string, Outgoing[]>();
-  private resolving = new Set<string>();
-  /** Addresses that did not answer: when to try again. */
-  private retryUrl = new Map<string, { backoff: number; retryAt: number }>();
+  private unresolved = new Map<string, Receiver>();
   private cancels = new Set<() => void>();
-  private count = 0;
+  /** Messages waiting, all queues together. */
+  private waitingCount = 0;
   private nextN = 1;
   /** Handlings that already sent: `FROM:SEQ#k`. */
-  private origins = new Set<string>();
+  private sentOrigins = new Set<string>();
   readonly recent: Finished[] = [];
-  private stopped = false;
+  private halted = false;
   /** Deliveries in flight (a flush waits for them). */
   private flights = new Set<Promise<void>>();
 
   constructor(
     private host: Host,
-    private log: MessageLog,
-    private self: () => { shortId: string; peerId: string },
+    private messageLog: MessageLog,
+    private selfIdentity: () => { shortId: string; peerId: string },
     /** Where a known node is: its base URL, or undefined. */
     private urlOf: (id: string) => string | undefined,
     /** A node was found at url (its /id answered). */
@@ -83,55 +84,51 @@ export class Outbox {
   replay(r: Record<string, any>): void {
     if (r.q) {
       const m = r.q as Outgoing;
-      if (!isOutgoing(m)) return this.host.log('%(ERROR:' + this.log.file + ': a queued message is damaged, skipped)');
+      if (!isOutgoing(m)) return logError(this.host, this.messageLog.file + ': a queued message is damaged, skipped');
       this.nextN = Math.max(this.nextN, m.n + 1);
-      if (m.o) this.origins.add(m.o);
-      this.place(m);
+      if (m.o) this.sentOrigins.add(m.o);
+      this.addToQueue(m);
     } else if (Array.isArray(r.a)) {
-      for (const a of r.a) if (Array.isArray(a) && isCount(a[0]) && typeof a[1] === 'string' && isCount(a[2])) this.assign(a[0], a[1], a[2], false);
+      for (const a of r.a) if (Array.isArray(a) && isCount(a[0]) && typeof a[1] === 'string' && isCount(a[2])) this.assignSeq(a[0], a[1], a[2]);
     } else if (Array.isArray(r.ok) && typeof r.ok[0] === 'string' && isCount(r.ok[1])) this.acked(r.ok[0], r.ok[1], false);
-    else if (Array.isArray(r.x) && isCount(r.x[0])) this.drop(r.x[0], String(r.x[1]), false);
+    else if (Array.isArray(r.x) && isCount(r.x[0])) this.giveUp(r.x[0], String(r.x[1]), false);
   }
 
   /** Queue a message: kept on disk before this returns its number. */
   send(to: { url?: string; id?: string }, body: string, origin?: string): number {
     // the receiver takes at most MAX_MESSAGE_BODY characters, and a delivery of at most 256 KiB
     if (body.length > MAX_MESSAGE_BODY || utf8Length(JSON.stringify(body)) > BATCH_BYTES - 2048) throw new Error(`message too large: over ${MAX_MESSAGE_BODY} characters`);
-    if (origin && this.origins.has(origin)) return -1; // sent before a crash, by this same handling
-    if (this.count >= MAX_OUTBOX) throw new Error(`the outbox is full (${MAX_OUTBOX} messages wait for their receivers)`);
+    if (origin && this.sentOrigins.has(origin)) return -1; // sent before a crash, by this same handling
+    if (this.waitingCount >= MAX_OUTBOX) throw new Error(`the outbox is full (${MAX_OUTBOX} messages wait to be delivered)`);
     const m: Outgoing = { n: this.nextN, time: this.host.now(), body };
-    if (to.id) (m.to = to.id), (m.seq = this.receiver(to.id).seq + 1); // numbered at once: its receiver is known
+    if (to.id) (m.to = to.id), (m.seq = this.receiverOf(to.id).seq + 1); // numbered at once: its receiver is known
     else m.url = to.url;
     if (origin) m.o = origin;
-    this.log.append({ q: m });
+    this.messageLog.append({ q: m });
     this.nextN++;
-    if (origin) this.origins.add(origin);
-    this.place(m);
+    if (origin) this.sentOrigins.add(origin);
+    this.addToQueue(m);
     this.kick();
     return m.n;
   }
 
   /** Messages waiting, oldest first. */
   pending(): Outgoing[] {
-    const all: Outgoing[] = [];
-    for (const q of this.unresolved.values()) all.push(...q);
-    for (const r of this.receivers.values()) all.push(...r.queue);
-    return all.sort((a, b) => a.n - b.n);
+    return this.everyQueue().flatMap((r) => r.queue).sort((a, b) => a.n - b.n);
   }
 
-  /** Why the last delivery to a receiver failed, and when it is tried again. */
-  status(id: string): string {
-    const r = this.receivers.get(id);
-    if (!r || !r.backoff) return '';
-    return r.lastError + ', next try in ' + Math.max(0, Math.ceil((r.retryAt - this.host.now()) / 1000)) + ' s';
+  /** How delivering to a receiver goes (its backoff and last error), for the owner's [outbox]. */
+  receiverState(id: string): Readonly<Receiver> | undefined {
+    return this.receivers.get(id);
   }
 
   /** Start every delivery that can start. */
   kick(): void {
-    if (this.stopped) return;
+    if (this.halted) return;
     const now = this.host.now();
-    for (const url of this.unresolved.keys()) if (!this.resolving.has(url) && now >= (this.retryUrl.get(url)?.retryAt || 0)) this.track(this.resolve(url));
-    for (const [id, r] of this.receivers) if (r.queue.length && !r.busy && now >= r.retryAt && r.queue[0].seq) this.track(this.deliver(id, r));
+    const ready = (r: Receiver) => r.queue.length && !r.busy && now >= r.retryAt;
+    for (const [url, u] of this.unresolved) if (ready(u)) this.trackFlight(this.resolveUrl(url, u));
+    for (const [id, r] of this.receivers) if (ready(r) && r.queue[0].seq) this.trackFlight(this.deliverTo(id, r));
   }
 
   /** Resolves when no delivery is in flight (each ends within its timeout). */
@@ -140,104 +137,94 @@ export class Outbox {
   }
 
   stop(): void {
-    this.stopped = true;
+    this.halted = true;
     for (const c of this.cancels) c();
   }
 
-  private track(p: Promise<void>): void {
+  private trackFlight(p: Promise<void>): void {
     this.flights.add(p);
-    p.catch((e: Error) => this.host.log('%(ERROR:outbox: ' + e.message + ')')).finally(() => this.flights.delete(p));
+    p.catch((e: Error) => logError(this.host, 'outbox: ' + e.message)).finally(() => this.flights.delete(p));
   }
 
-  private receiver(id: string): Receiver {
-    let r = this.receivers.get(id);
-    if (!r) this.receivers.set(id, (r = { seq: 0, queue: [], busy: false, backoff: 0, retryAt: 0, lastError: '' }));
-    return r;
+  private receiverOf(id: string): Receiver {
+    return entryOf(this.receivers, id);
   }
 
-  private place(m: Outgoing): void {
-    this.count++;
+  /** The unresolved addresses' queues, then the receivers'. */
+  private everyQueue(): Receiver[] {
+    return [...this.unresolved.values(), ...this.receivers.values()];
+  }
+
+  private addToQueue(m: Outgoing): void {
+    this.waitingCount++;
     if (m.to) {
-      const r = this.receiver(m.to);
+      const r = this.receiverOf(m.to);
       r.seq = Math.max(r.seq, m.seq || 0);
       r.queue.push(m);
-    }
-    else {
-      const url = m.url as string;
-      const q = this.unresolved.get(url);
-      if (q) q.push(m);
-      else this.unresolved.set(url, [m]);
-    }
+    } else entryOf(this.unresolved, m.url as string).queue.push(m);
   }
 
-  /** Give message n its receiver and sequence number (kept on disk first when live). */
-  private assign(n: number, to: string, seq: number, live: boolean): void {
-    const r = this.receiver(to);
+  /** Give message n its receiver and sequence number. */
+  private assignSeq(n: number, to: string, seq: number): void {
+    const r = this.receiverOf(to);
     r.seq = Math.max(r.seq, seq);
     let m = r.queue.find((x) => x.n === n);
-    for (const [url, q] of this.unresolved) {
-      const i = q.findIndex((x) => x.n === n);
+    for (const [url, u] of this.unresolved) {
+      const i = u.queue.findIndex((x) => x.n === n);
       if (i < 0) continue;
-      m = q.splice(i, 1)[0];
-      if (!q.length) this.unresolved.delete(url);
+      m = u.queue.splice(i, 1)[0];
+      if (!u.queue.length) this.unresolved.delete(url);
       r.queue.push(m);
     }
     if (m) (m.to = to), (m.seq = seq);
-    if (live) this.kick();
   }
 
   private acked(to: string, seq: number, live: boolean): void {
-    const r = this.receiver(to);
-    while (r.queue.length && (r.queue[0].seq as number) <= seq) this.finish(r.queue.shift() as Outgoing, 'delivered', live);
+    const r = this.receiverOf(to);
+    while (r.queue.length && (r.queue[0].seq as number) <= seq) this.retire(r.queue.shift() as Outgoing, 'delivered', live);
   }
 
-  private drop(n: number, why: string, live: boolean): void {
-    for (const q of [...this.unresolved.values(), ...[...this.receivers.values()].map((r) => r.queue)]) {
-      const i = q.findIndex((m) => m.n === n);
-      if (i >= 0) this.finish(q.splice(i, 1)[0], 'refused: ' + why, live);
+  private giveUp(n: number, why: string, live: boolean): void {
+    for (const r of this.everyQueue()) {
+      const i = r.queue.findIndex((m) => m.n === n);
+      if (i >= 0) this.retire(r.queue.splice(i, 1)[0], 'refused: ' + why, live);
     }
   }
 
-  private finish(m: Outgoing, state: string, live: boolean): void {
-    this.count--;
+  /** A message leaves the outbox (shown among the recent ones when live). */
+  private retire(m: Outgoing, state: string, live: boolean): void {
+    this.waitingCount--;
     if (!live) return;
-    this.recent.push({ n: m.n, to: m.to || m.url || '', seq: m.seq || 0, state });
-    if (this.recent.length > RECENT) this.recent.shift();
+    keepRecent(this.recent, { n: m.n, to: m.to || m.url || '', seq: m.seq || 0, state });
   }
 
   /** Learn who answers at url, then number its messages. */
-  private async resolve(url: string): Promise<void> {
-    this.resolving.add(url);
+  private async resolveUrl(url: string, u: Receiver): Promise<void> {
+    u.busy = true;
     try {
       const id = await whoIs(this.host, url);
       this.learned(id, url);
-      const r = this.receiver(id);
-      const q = this.unresolved.get(url) || [];
-      const a: [number, string, number][] = q.map((m, i) => [m.n, id, r.seq + 1 + i]);
-      if (a.length) this.log.append({ a });
-      for (const [n, , seq] of a) this.assign(n, id, seq, false);
-      this.retryUrl.delete(url);
+      const r = this.receiverOf(id);
+      const a: [number, string, number][] = u.queue.map((m, i) => [m.n, id, r.seq + 1 + i]);
+      if (a.length) this.messageLog.append({ a });
+      for (const [n, , seq] of a) this.assignSeq(n, id, seq);
     } catch (e) {
-      const b = this.retryUrl.get(url) || { backoff: 0, retryAt: 0 };
-      b.backoff = nextBackoff(b.backoff);
-      b.retryAt = this.host.now() + b.backoff;
-      this.host.log(`%WARNING: cannot reach ${url} to send to it (${(e as Error).message}); trying again in ${Math.round(b.backoff / 1000)} s`);
-      this.retryUrl.set(url, b);
-      this.later(b.backoff);
+      this.backOff(u);
+      logWarning(this.host, `cannot reach ${url} to send to it (${(e as Error).message}); trying again in ${Math.round(u.backoff / 1000)} s`);
     } finally {
-      this.resolving.delete(url);
+      u.busy = false;
     }
     this.kick();
   }
 
-  private async deliver(id: string, r: Receiver): Promise<void> {
+  private async deliverTo(id: string, r: Receiver): Promise<void> {
     const url = this.urlOf(id) || r.queue[0].url;
     if (!url || !this.host.post) {
       r.lastError = url ? 'this host cannot send' : 'no address known for ' + id;
       return;
     }
     r.busy = true;
-    const me = this.self();
+    const me = this.selfIdentity();
     const lines: string[] = [];
     let bytes = 0;
     for (const m of r.queue) {
@@ -257,34 +244,34 @@ export class Outbox {
       if (!(a.status === 200 && ack) && !(a.status === 400 && refused.length)) throw new Error(`HTTP ${a.status}: ${a.body.split('\n')[0].slice(0, 200)}`);
       const upTo = ack ? +ack[1] : 0;
       if (r.queue.length && (r.queue[0].seq as number) <= upTo) {
-        this.log.note({ ok: [id, upTo] });
+        this.messageLog.note({ ok: [id, upTo] });
         this.acked(id, upTo, true);
       }
       for (const [, seq, why] of refused) {
         const m = r.queue.find((x) => x.seq === +seq);
         if (!m) continue;
-        this.host.log(`%WARNING: ${id} refused message ${me.shortId}:${m.n}: ${why}`);
-        this.log.note({ x: [m.n, why] });
-        this.drop(m.n, why, true);
+        logWarning(this.host, `${id} refused message ${me.shortId}:${m.n}: ${why}`);
+        this.messageLog.note({ x: [m.n, why] });
+        this.giveUp(m.n, why, true);
       }
       r.backoff = r.retryAt = 0;
       r.lastError = '';
     } catch (e) {
-      r.backoff = nextBackoff(r.backoff);
       r.lastError = (e as Error).message;
-      r.retryAt = this.host.now() + r.backoff;
-      this.later(r.backoff);
+      this.backOff(r);
     } finally {
       r.busy = false;
     }
     this.kick();
   }
 
-  /** Look again in ms (a host without timers tries again at the next send). */
-  private later(ms: number): void {
+  /** A try failed: wait longer, then look again (a host without timers tries again at the next send). */
+  private backOff(r: Receiver): void {
+    r.backoff = nextBackoff(r.backoff);
+    r.retryAt = this.host.now() + r.backoff;
     if (!this.host.setTimer) return;
     // a little after retryAt: a timer may fire a millisecond early by the clock kick() reads
-    const cancel = this.host.setTimer(ms + 10, () => {
+    const cancel = this.host.setTimer(r.backoff + 10, () => {
       this.cancels.delete(cancel);
       this.kick();
     });
@@ -292,7 +279,12 @@ export class Outbox {
   }
 }
 
-const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n > 0;
+/** The entry for key in map, made (empty) when new. */
+function entryOf(map: Map<string, Receiver>, key: string): Receiver {
+  let r = map.get(key);
+  if (!r) map.set(key, (r = { seq: 0, queue: [], busy: false, backoff: 0, retryAt: 0, lastError: '' }));
+  return r;
+}
 
 /** A queued message as the log must hold it: numbered, timed, with text and somewhere to go. */
 const isOutgoing = (m: any): m is Outgoing =>

@@ -7,7 +7,8 @@ import { isShortId, publicKeyOfPeerId, shortIdOf } from '../identity/index.ts';
 
 /** Nodes remembered, at most. */
 export const MAX_PEERS = 1000;
-const TIMEOUT = 10_000;
+/** Milliseconds another node's answer may take. */
+export const ASK_TIMEOUT = 10_000;
 
 /** A base URL as this node keeps it: http(s), no trailing slash. */
 export function baseUrl(url: string): string {
@@ -18,7 +19,7 @@ export function baseUrl(url: string): string {
 /** The short ID a node answers with at URL/id (its first line), checked against its key (the second line, its peer ID). */
 export async function whoIs(host: Host, url: string): Promise<string> {
   if (!host.wget || !host.sha256) throw new Error('this host cannot reach other nodes');
-  const [id, peer] = (await host.wget(url + '/id', { timeoutMs: TIMEOUT, maxBytes: 1024 })).split('\n');
+  const [id, peer] = (await host.wget(url + '/id', { timeoutMs: ASK_TIMEOUT, maxBytes: 1024 })).split('\n');
   let key;
   try {
     key = publicKeyOfPeerId(peer || '');
@@ -27,18 +28,4 @@ export async function whoIs(host: Host, url: string): Promise<string> {
   }
   if (!isShortId(id) || shortIdOf(host.sha256, key.type, key.raw) !== id) throw new Error(url + '/id does not match its key');
   return id;
-}
-
-/** The nodes another node lists at URL/peers (`ID URL` lines), the malformed ones left out. */
-export async function peersOf(host: Host, url: string): Promise<[string, string][]> {
-  if (!host.wget) return [];
-  const text = await host.wget(url + '/peers', { timeoutMs: TIMEOUT, maxBytes: 128 * 1024 });
-  const out: [string, string][] = [];
-  for (const line of text.split('\n').slice(0, MAX_PEERS)) {
-    const [id, u] = line.split(' ');
-    try {
-      if (isShortId(id)) out.push([id, baseUrl(u || '')]);
-    } catch {}
-  }
-  return out;
 }

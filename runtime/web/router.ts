@@ -21,6 +21,8 @@ import { readVersion, versions } from './history.ts';
 import { RateLimit } from '../limits.ts';
 import { openUpgrade, UPGRADE_MS } from './upgrade.ts';
 import type { Messenger } from '../messages/messenger.ts';
+import { inboxText, outboxText, peersText } from '../messages/reports.ts';
+import { idText } from '../node-identity.ts';
 import type { RingService } from '../chord/service.ts';
 import type { SensorNode } from '../sensors/node.ts';
 import type { MimeiStore } from '../mimei/mimei.ts';
@@ -216,10 +218,10 @@ export class WebNode {
         return this.upgrade(utf8(req.body));
       case 'id':
         allow(GET, n === 1);
-        return text(200, this.messenger().idText());
+        return text(200, idText(this.messenger().identity()));
       case 'peers':
         allow(GET, n === 1);
-        return text(200, this.messenger().peersText());
+        return text(200, peersText(this.messenger()));
       case 'msg': {
         allow('POST', n === 1);
         const r = this.messenger().receive(utf8(req.body));
@@ -402,7 +404,7 @@ export class WebNode {
     const m = this.messenger();
     const block = (title: string, rows: string) => `<h2>${title}</h2>` + (rows ? '<pre>' + esc(rows) + '</pre>' : '<p>None.</p>');
     return this.page(v, 200, 'Messages', `<p>This node is <code>${esc(m.identity().shortId)}</code>.</p>` +
-      block('Inbox', m.inboxText()) + block('Outbox', m.outboxText()) + block('Peers', m.peersText()));
+      block('Inbox', inboxText(m)) + block('Outbox', outboxText(m)) + block('Peers', peersText(m)));
   }
 
   private api(v: Visit): HttpResponse {

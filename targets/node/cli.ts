@@ -6,6 +6,7 @@ import { appendFileSync, existsSync, fstatSync, readFileSync, statSync, writeFil
 import { MagniNode, type LineResult } from '../../runtime/index.ts';
 import type { KeyType } from '../../runtime/host.ts';
 import { baseUrl, Messenger } from '../../runtime/messages/index.ts';
+import { registerReports } from '../../runtime/messages/reports.ts';
 import { registerRemoteRoute } from '../../runtime/chord/remote.ts';
 import { MimeiStore, registerMimei } from '../../runtime/mimei/index.ts';
 import { nodeHost } from './host.ts';
@@ -249,6 +250,7 @@ async function engine(o: CliOptions, log: (line: string) => void): Promise<Engin
   if (o.bootstrap) registerRemoteRoute(node.interp, node.host, baseUrl(o.bootstrap));
   const busy = lock.held ? undefined : `${stateFile} is in use by another Magni process (pid ${lock.holder}): use its /run page`;
   const messenger = new Messenger(node, { readOnly: busy });
+  registerReports(messenger);
   registerMimei(node, new MimeiStore(node.host, stateFile, { readOnly: busy }));
   return {
     evalLine: (line, trace) => node.evalLine(line, { trace }),

@@ -6,12 +6,15 @@ import type { Socket } from 'node:net';
 import { readFileSync, writeSync } from 'node:fs';
 import { readOrCreateSecret } from './secret-file.ts';
 import { randomBytes } from 'node:crypto';
-import { MagniNode } from '../../runtime/index.ts';
+import { MagniNode, nodeIdentity } from '../../runtime/index.ts';
+import { idText } from '../../runtime/node-identity.ts';
 import type { HttpRequest, HttpResponse } from '../../runtime/http.ts';
 import { WebNode, MAX_BODY } from '../../runtime/web/index.ts';
 import { sealUpgrade } from '../../runtime/web/upgrade.ts';
 import { type CliOptions, identityFile, stateFilesOf } from './cli.ts';
 import { baseUrl, Messenger } from '../../runtime/messages/index.ts';
+import { bootstrapFrom } from '../../runtime/messages/bootstrap.ts';
+import { registerReports } from '../../runtime/messages/reports.ts';
 import { RingService } from '../../runtime/chord/service.ts';
 import { ringOfShortId } from '../../runtime/identity/index.ts';
 import { MimeiNet, MimeiStore, registerMimei, registerMimeiNet, ringDht } from '../../runtime/mimei/index.ts';
@@ -333,7 +336,7 @@ export async function webMain(o: CliOptions): Promise<number> {
   const node = new MagniNode(nodeHost(err, { keyFile: identityFile(stateFile), keyType: o.keyType }), opts);
   if (o.command === 'id') {
     try {
-      process.stdout.write(new Messenger(node).idText());
+      process.stdout.write(idText(nodeIdentity(node.host)));
       return 0;
     } catch (e) {
       err('run: ' + (e as Error).message);
@@ -366,6 +369,7 @@ export async function webMain(o: CliOptions): Promise<number> {
   let messenger: Messenger;
   try {
     messenger = new Messenger(node, { maxTime: o.maxTime });
+    registerReports(messenger);
     messenger.start();
   } catch (e) {
     err('run: ' + (e as Error).message);
@@ -484,7 +488,7 @@ function reprovide(net: MimeiNet, held: number, wait = 5000): void {
 }
 
 function bootstrap(m: Messenger, url: string, wait = 2000): void {
-  m.bootstrap(url).then(
+  bootstrapFrom(m, url).then(
     () => err(`run: bootstrapped from ${url}: ${m.peers.size} nodes known`),
     (e) => {
       err(`run: warning: bootstrap from ${url} failed (${(e as Error).message}); trying again in ${wait / 1000} s`);
