@@ -18,7 +18,7 @@ import { type Capabilities, type Capability, OWNER } from './capabilities.ts';
 import { BudgetError, JmlError } from './errors.ts';
 import { expand, extractDefinitions, type MacroDef } from './macro.ts';
 import { type Builtin, IMPURE, lookup } from './builtins.ts';
-import { firstOpen, indexUnescaped, isEscaped, quote, unescapeOutput } from './text.ts';
+import { indexUnescaped, isEscaped, quote, unescapeOutput } from './text.ts';
 import { TermGraph } from './graph.ts';
 
 export interface EvalOptions {
@@ -176,13 +176,10 @@ export class Evaluation implements Ctx {
     let s = this.workingText as string;
     if (s.indexOf('[macro ') >= 0) s = this.takeDefinitions(s);
     // Text before the first [ is final: it leaves the working text.
-    const first = firstOpen(s);
+    const first = indexUnescaped(s, '[', 0);
     if (first !== 0) {
       this.emitFinal(first < 0 ? s : s.slice(0, first));
-      if (first < 0) {
-        this.lineFinished = true;
-        return null;
-      }
+      if (first < 0) return this.finishLine();
       s = s.slice(first);
     }
     this.workingText = s;
@@ -191,17 +188,14 @@ export class Evaluation implements Ctx {
 
   private graphPass(g: TermGraph): Promise<void> | null {
     this.emitFinal(g.takeHead());
-    if (!g.hasTerms()) {
-      this.lineFinished = true;
-      return null;
-    }
+    if (!g.hasTerms()) return this.finishLine();
     this.currentSize = this.emitted + g.length;
-    if (!g.hasCalls()) {
-      this.passCount++;
-      this.endUnclosed(g.render());
-      return null;
-    }
     const distinct = g.distinct();
+    if (!distinct) {
+      // no call to reduce: only unclosed brackets are left
+      this.passCount++;
+      return this.endUnclosed(g.render());
+    }
     if (this.passStrategy === 'auto' && distinct >= 256 && g.occurrences() < 2 * distinct) {
       // many different calls, little sharing: the text pass does that with less work
       return this.textPass(this.toText());
@@ -253,10 +247,7 @@ export class Evaluation implements Ctx {
     }
     this.passCount++;
     this.charge(s.length + (calls & 255) * 32);
-    if (!parts) {
-      this.endUnclosed(s);
-      return null;
-    }
+    if (!parts) return this.endUnclosed(s);
     parts.push(s.slice(seg));
     if (!pending) {
       this.endTextPass(parts, calls);
@@ -315,10 +306,16 @@ export class Evaluation implements Ctx {
     this.emitted += head.length;
   }
 
-  private endUnclosed(rest: string): void {
+  private endUnclosed(rest: string): null {
     this.outputParts.push(rest);
     this.warningTexts.push('unclosed [ kept as text');
+    return this.finishLine();
+  }
+
+  /** The line is done: no more passes (null: nothing to wait for). */
+  private finishLine(): null {
     this.lineFinished = true;
+    return null;
   }
 
   private abortLine(e: unknown): void {
