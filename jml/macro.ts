@@ -74,7 +74,7 @@ export function extractDefinitions(s: string): { text: string; defs: Extracted[]
 
 /** The state-log line that replays a definition. */
 export function definitionLine(d: MacroDef): string {
-  return OPEN.slice(0, -1) + ' ' + d.name + (d.formals ? ' ' + d.formals : '') + ']' + d.body + CLOSE + ' ' + d.pos + ' ' + d.time + ' ' + d.user + ']';
+  return OPEN + d.name + (d.formals ? ' ' + d.formals : '') + ']' + d.body + CLOSE + ' ' + d.pos + ' ' + d.time + ' ' + d.user + ']';
 }
 
 /**
