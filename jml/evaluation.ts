@@ -102,8 +102,8 @@ export class Evaluation implements Ctx {
   private workingText: string | null;
   private termGraph: TermGraph | null = null;
   private lineFinished = false;
-  private workDone = 0;
-  private nextClock = CLOCK_WORK;
+  /** Work left before the next look at the clock. */
+  private workUntilClock = CLOCK_WORK;
   private roomAsked = false;
   /** Calls answered from the memo (repeats): many mean the graph would share them. */
   private memoHits = 0;
@@ -139,7 +139,7 @@ export class Evaluation implements Ctx {
    * builtin that returns a pending result ends the line with an error.
    */
   runSync(): RunResult {
-    if (this.advance()) this.abortLine(new JmlError('this evaluation cannot wait for I/O here (use evaluate)'));
+    if (this.advance()) this.abortLine(new JmlError('cannot wait for I/O here (use evaluate)'));
     return this.result();
   }
 
@@ -201,7 +201,7 @@ export class Evaluation implements Ctx {
       return this.textPass(this.toText());
     }
     const before = g.work;
-    const steps = g.reduce(this);
+    const steps = g.reduce(this.stepLimit - this.stepsTaken, this.outputLimit - this.currentSize, (expr) => this.pureCall(expr));
     this.charge(g.work - before);
     if (steps < 0) {
       // this pass depends on order, effects or budgets: the text pass decides it
@@ -218,8 +218,8 @@ export class Evaluation implements Ctx {
     // `]` after it, then the last `[` before that `]` is the innermost call.
     this.currentSize = this.emitted + s.length;
     this.memoHits = 0;
-    let parts: string[] | null = null;
-    let pending: Pending[] | null = null;
+    const parts: string[] = [];
+    const pending: Pending[] = [];
     let seg = 0;
     let calls = 0;
     let open = indexUnescaped(s, '[', 0);
@@ -232,13 +232,12 @@ export class Evaluation implements Ctx {
       // the hot loop: no method calls it can do without (QuickJS does not inline)
       if (++this.stepsTaken > this.stepLimit) throw new BudgetError('step budget of ' + this.stepLimit + ' substitutions exceeded');
       const r = this.applyCall(s.slice(open + 1, close), false) as string | PromiseLike<string>;
-      if (!parts) parts = [];
       parts.push(s.slice(seg, open));
       if (typeof r === 'string') {
         if ((this.currentSize += r.length - (close - open + 1)) > this.outputLimit) this.growBy(0);
         parts.push(r);
       } else {
-        (pending || (pending = [])).push({ at: parts.length, len: close - open + 1, result: r });
+        pending.push({ at: parts.length, len: close - open + 1, result: r });
         parts.push('');
       }
       seg = close + 1;
@@ -247,25 +246,22 @@ export class Evaluation implements Ctx {
     }
     this.passCount++;
     this.charge(s.length + (calls & 255) * 32);
-    if (!parts) return this.endUnclosed(s);
+    if (!calls) return this.endUnclosed(s);
     parts.push(s.slice(seg));
-    if (!pending) {
+    if (!pending.length) {
       this.endTextPass(parts, calls);
       return null;
     }
-    const waits = pending;
-    const whole = parts;
-    const settle = (p: Pending) => p.result.then((v) => ({ ok: true, v: String(v) }), (e: unknown) => ({ ok: false, v: message(e, 'failed') }));
-    return Promise.all(waits.map(settle)).then((results) => {
+    return Promise.allSettled(pending.map((p) => p.result)).then((results) => {
       try {
         // in place, left to right, as if the calls had answered at once
         results.forEach((r, i) => {
-          const text = r.ok ? r.v : this.recordError(r.v);
-          this.growBy(text.length - waits[i].len);
-          whole[waits[i].at] = text;
+          const text = r.status === 'fulfilled' ? String(r.value) : this.recordError(message(r.reason, 'failed'));
+          this.growBy(text.length - pending[i].len);
+          parts[pending[i].at] = text;
         });
         this.checkClock();
-        this.endTextPass(whole, calls);
+        this.endTextPass(parts, calls);
       } catch (e) {
         this.abortLine(e);
       }
@@ -327,7 +323,7 @@ export class Evaluation implements Ctx {
   // ---- calls --------------------------------------------------------------
 
   /** For the graph: a pure call's result, or null for anything the text pass must decide. */
-  callPure(expr: string): string | null {
+  private pureCall(expr: string): string | null {
     const r = this.applyCall(expr, true);
     return typeof r === 'string' ? r : null;
   }
@@ -380,14 +376,6 @@ export class Evaluation implements Ctx {
     return r;
   }
 
-  stepsLeft(): number {
-    return this.stepLimit - this.stepsTaken;
-  }
-
-  roomLeft(): number {
-    return this.outputLimit - this.currentSize;
-  }
-
   private recordError(msg: string): string {
     this.errorTexts.push(msg);
     return '%(ERROR:' + quote(msg) + ')';
@@ -402,12 +390,11 @@ export class Evaluation implements Ctx {
 
   /** Count work (characters scanned or copied, terms touched); look at the clock now and then. */
   private charge(units: number): void {
-    this.workDone += units;
-    if (this.workDone >= this.nextClock) this.checkClock();
+    if ((this.workUntilClock -= units) <= 0) this.checkClock();
   }
 
   private checkClock(): void {
-    this.nextClock = this.workDone + CLOCK_WORK;
+    this.workUntilClock = CLOCK_WORK;
     if (this.host.now() > this.lineDeadline) throw new BudgetError('time budget of ' + this.timeLimit + ' ms exceeded');
   }
 

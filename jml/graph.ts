@@ -168,16 +168,6 @@ function rebuild(t: Term): void {
   t.kids = kids;
 }
 
-/** What a pass of the graph needs from its evaluation. */
-export interface GraphCalls {
-  /** Substitutions left in the step budget. */
-  stepsLeft(): number;
-  /** Characters the text may still grow by. */
-  roomLeft(): number;
-  /** The result of a pure call, or null when the call is impure, fails or depends on its position. */
-  callPure(expr: string): string | null;
-}
-
 export class TermGraph {
   /** The whole text: an open term that never closes. */
   private readonly rootTerm: Term;
@@ -246,14 +236,17 @@ export class TermGraph {
   }
 
   /**
-   * One pass: every innermost call reduced. Returns the substitutions made
-   * (counting repeats), or -1 when the pass must be a text pass instead; the
-   * graph is then unchanged (render() still gives the text).
+   * One pass: every innermost call reduced, within the substitutions left in
+   * the step budget and the characters the text may still grow by. call gives
+   * a pure call's result, or null when the call is impure, fails or depends
+   * on its position. Returns the substitutions made (counting repeats), or -1
+   * when the pass must be a text pass instead; the graph is then unchanged
+   * (render() still gives the text).
    */
-  reduce(calls: GraphCalls): number {
+  reduce(stepsLeft: number, roomLeft: number, call: (expr: string) => string | null): number {
     const leaves = this.leafTerms;
     const steps = this.occurrences();
-    if (steps > calls.stepsLeft()) return -1;
+    if (steps > stepsLeft) return -1;
     const stamp = ++this.stamp;
     // calls with the same text in different places (fib's [fib 19] from [fib 21] and [fib 20]) get one result, shared
     const parsed = leaves.length > 1 ? new Map<string, Term>() : null;
@@ -268,7 +261,7 @@ export class TermGraph {
         l.res = same.res;
         len = l.resLength = same.resLength;
       } else {
-        const text = calls.callPure(expr);
+        const text = call(expr);
         if (text === null) return -1;
         l.res = parse(text, true, created);
         if (!l.res) return -1;
@@ -280,7 +273,7 @@ export class TermGraph {
       delta += d;
       if (d > 0) growth += d;
     }
-    if (growth > calls.roomLeft()) return -1;
+    if (growth > roomLeft) return -1;
     // Commit: the new terms' occurrences, then every parent of a reduced call rebuilt.
     for (const l of leaves) {
       for (const t of l.res as Part[]) {
