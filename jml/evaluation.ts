@@ -200,9 +200,8 @@ export class Evaluation implements Ctx {
       // many different calls, little sharing: the text pass does that with less work
       return this.textPass(this.toText());
     }
-    const before = g.work;
     const steps = g.reduce(this.stepLimit - this.stepsTaken, this.outputLimit - this.currentSize, (expr) => this.pureCall(expr));
-    this.charge(g.work - before);
+    this.charge(g.work);
     if (steps < 0) {
       // this pass depends on order, effects or budgets: the text pass decides it
       return this.textPass(this.toText());

@@ -59,7 +59,7 @@ export function parse(s: string, strict: boolean, created: Term[]): Part[] | nul
   let open = s.indexOf('[');
   let close = s.indexOf(']');
   if (strict) {
-    if (s.charCodeAt(s.length - 1) === 92 && isEscaped(s, s.length)) return null;
+    if (isEscaped(s, s.length)) return null;
     if (open < 0 && close < 0) return s ? [s] : [];
   }
   const outer: Part[][] = []; // the parts lists of the enclosing terms
@@ -175,8 +175,8 @@ export class TermGraph {
   length: number;
   /** Some term now starts with `macro `: the next pass must take definitions from the text. */
   sawMacro = false;
-  /** Work done (terms, parts and characters touched), for the evaluation's clock. */
-  work = 0;
+  /** Work done (terms, parts and characters touched) by the construction or the last pass, for the evaluation's clock. */
+  work: number;
   /** The innermost calls of the next pass, each once however often it occurs. */
   private leafTerms: Term[];
   private stamp = 0;
@@ -244,6 +244,7 @@ export class TermGraph {
    * (render() still gives the text).
    */
   reduce(stepsLeft: number, roomLeft: number, call: (expr: string) => string | null): number {
+    this.work = 0;
     const leaves = this.leafTerms;
     const steps = this.occurrences();
     if (steps > stepsLeft) return -1;
