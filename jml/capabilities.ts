@@ -17,8 +17,8 @@ export type Capability =
 
 export type Capabilities = ReadonlySet<Capability>;
 
-export const ALL_CAPABILITIES: Capabilities = new Set<Capability>(['define', 'state', 'network', 'code', 'outputs']);
-export const OWNER: Capabilities = ALL_CAPABILITIES;
+/** Everything: the owner's evaluations. */
+export const OWNER: Capabilities = new Set<Capability>(['define', 'state', 'network', 'code', 'outputs']);
 export const VISITOR: Capabilities = new Set<Capability>();
 /** Trying a page or program out: definitions last for the evaluation, nothing leaves it. */
 export const PREVIEW: Capabilities = new Set<Capability>(['define']);

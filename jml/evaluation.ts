@@ -13,12 +13,12 @@
 // the term graph (graph.ts) reduces shared terms, for deep nesting and
 // recursion. The evaluation chooses one per pass, by what the passes look like.
 import type { JmlHost } from './host.ts';
-import type { Interpreter } from './interp.ts';
+import type { DefinitionMeta, Interpreter } from './interp.ts';
 import { type Capabilities, type Capability, OWNER } from './capabilities.ts';
 import { BudgetError, JmlError } from './errors.ts';
 import { expand, extractDefinitions, type MacroDef } from './macro.ts';
 import { type Builtin, IMPURE, lookup } from './builtins.ts';
-import { firstOpen, indexUnescaped, isEscaped, quote, unescapeOutput } from './text.ts';
+import { indexUnescaped, isEscaped, quote, unescapeOutput } from './text.ts';
 import { TermGraph } from './graph.ts';
 
 export interface EvalOptions {
@@ -75,54 +75,54 @@ const CLOCK_WORK = 1 << 16;
 
 export class Evaluation implements Ctx {
   readonly host: JmlHost;
-  readonly caps: Capabilities;
   readonly user: string;
-  readonly maxSteps: number;
-  readonly maxOutput: number;
-  readonly maxTime: number;
-  readonly deadline: number;
-  steps = 0;
-  passes = 0;
-  readonly errors: string[] = [];
-  readonly warnings: string[] = [];
-  private readonly trace: ((line: string) => void) | undefined;
-  private readonly strategy: 'auto' | 'text' | 'graph';
+  private readonly granted: Capabilities;
+  private readonly stepLimit: number;
+  private readonly outputLimit: number;
+  private readonly timeLimit: number;
+  private readonly lineDeadline: number;
+  private stepsTaken = 0;
+  private passCount = 0;
+  private readonly errorTexts: string[] = [];
+  private readonly warningTexts: string[] = [];
+  private readonly tracer: ((line: string) => void) | undefined;
+  private readonly passStrategy: 'auto' | 'text' | 'graph';
   private memo = new Map<string, string>();
   /** What each called name is here (a macro, a builtin or nothing): both caches last while the definitions do. */
   private resolved = new Map<string, Resolved>();
   private memoVersion: number;
   /** Definitions that last for this evaluation only (it may define, but not keep). */
-  private local: Map<string, MacroDef> | null = null;
-  private out: string[] = [];
+  private localDefs: Map<string, MacroDef> | null = null;
+  private outputParts: string[] = [];
   /** Characters output so far. */
-  private done = 0;
+  private emitted = 0;
   /** Characters of output and working text now. */
-  private size = 0;
+  private currentSize = 0;
   /** The working text (text passes), or null while the graph holds it. */
-  private text: string | null;
-  private graph: TermGraph | null = null;
-  private finished = false;
-  private work = 0;
-  private nextClock = CLOCK_WORK;
+  private workingText: string | null;
+  private termGraph: TermGraph | null = null;
+  private lineFinished = false;
+  /** Work left before the next look at the clock. */
+  private workUntilClock = CLOCK_WORK;
   private roomAsked = false;
   /** Calls answered from the memo (repeats): many mean the graph would share them. */
   private memoHits = 0;
   /** Inside a pure call for the graph: asking for the room left aborts it (the answer depends on the call's place). */
   private speculative = false;
 
-  constructor(readonly interp: Interpreter, line: string, opts: EvalOptions = {}) {
-    this.host = interp.host;
-    this.caps = opts.caps || OWNER;
+  constructor(private readonly interpreter: Interpreter, line: string, opts: EvalOptions = {}) {
+    this.host = interpreter.host;
+    this.granted = opts.caps || OWNER;
     this.user = opts.user || 'local';
-    this.maxSteps = opts.maxSteps || interp.maxSteps;
-    this.maxOutput = opts.maxOutput || interp.maxOutput;
-    this.maxTime = opts.maxTime || interp.maxTime;
-    this.deadline = this.host.now() + this.maxTime;
-    this.trace = opts.trace;
-    this.strategy = opts.strategy || 'auto';
-    this.memoVersion = interp.version;
-    this.text = line;
-    if (this.strategy === 'graph') this.toGraph();
+    this.stepLimit = opts.maxSteps || interpreter.maxSteps;
+    this.outputLimit = opts.maxOutput || interpreter.maxOutput;
+    this.timeLimit = opts.maxTime || interpreter.maxTime;
+    this.lineDeadline = this.host.now() + this.timeLimit;
+    this.tracer = opts.trace;
+    this.passStrategy = opts.strategy || 'auto';
+    this.memoVersion = interpreter.version;
+    this.workingText = line;
+    if (this.passStrategy === 'graph') this.toGraph();
   }
 
   /**
@@ -139,89 +139,75 @@ export class Evaluation implements Ctx {
    * builtin that returns a pending result ends the line with an error.
    */
   runSync(): RunResult {
-    if (this.advance()) {
-      this.finished = true;
-      this.out.push(this.fail('this evaluation cannot wait for I/O here (use evaluate)'));
-    }
+    if (this.advance()) this.abortLine(new JmlError('cannot wait for I/O here (use evaluate)'));
     return this.result();
   }
 
   /** Passes until the end (null) or until a pass waits for I/O (a promise that settles when it may go on). */
   advance(): Promise<void> | null {
     try {
-      while (!this.finished) {
-        const wait = this.pass();
+      while (!this.lineFinished) {
+        const wait = this.runPass();
         if (wait) return wait;
       }
     } catch (e) {
-      this.abort(e);
+      this.abortLine(e);
     }
     return null;
   }
 
   result(): RunResult {
-    return { output: unescapeOutput(this.out.join('')), errors: this.errors, warnings: this.warnings, steps: this.steps, passes: this.passes };
+    return { output: unescapeOutput(this.outputParts.join('')), errors: this.errorTexts, warnings: this.warningTexts, steps: this.stepsTaken, passes: this.passCount };
   }
 
   // ---- a pass -------------------------------------------------------------
 
-  private pass(): Promise<void> | null {
+  private runPass(): Promise<void> | null {
     this.charge(16);
-    if (this.memoVersion !== this.interp.version) {
+    if (this.memoVersion !== this.interpreter.version) {
       // another evaluation defined something while this one waited
       this.forget();
     }
-    const g = this.graph;
-    if (g && (this.trace || g.sawMacro)) {
-      if (this.trace) this.trace('>>>' + g.render() + '<<<');
-      if (g.sawMacro) this.toText();
-    } else if (!g && this.trace) this.trace('>>>' + this.text + '<<<');
-    if (this.graph) return this.graphPass(this.graph);
+    const g = this.termGraph;
+    if (this.tracer) this.tracer('>>>' + (g ? g.render() : this.workingText) + '<<<');
+    if (g && g.sawMacro) this.toText();
+    if (this.termGraph) return this.graphPass(this.termGraph);
     // Definitions are taken at the start of every pass (a result may hold one).
-    let s = this.text as string;
+    let s = this.workingText as string;
     if (s.indexOf('[macro ') >= 0) s = this.takeDefinitions(s);
     // Text before the first [ is final: it leaves the working text.
-    const first = firstOpen(s);
+    const first = indexUnescaped(s, '[', 0);
     if (first !== 0) {
-      this.emit(first < 0 ? s : s.slice(0, first));
-      if (first < 0) {
-        this.finished = true;
-        return null;
-      }
+      this.emitFinal(first < 0 ? s : s.slice(0, first));
+      if (first < 0) return this.finishLine();
       s = s.slice(first);
     }
-    this.text = s;
+    this.workingText = s;
     return this.textPass(s);
   }
 
   private graphPass(g: TermGraph): Promise<void> | null {
-    this.emit(g.takeHead());
-    if (!g.hasTerms()) {
-      this.finished = true;
-      return null;
-    }
-    this.size = this.done + g.length;
-    if (!g.hasCalls()) {
-      this.passes++;
-      this.unclosed(g.render());
-      return null;
-    }
+    this.emitFinal(g.takeHead());
+    if (!g.hasTerms()) return this.finishLine();
+    this.currentSize = this.emitted + g.length;
     const distinct = g.distinct();
-    if (this.strategy === 'auto' && distinct >= 256 && g.occurrences() < 2 * distinct) {
-      // many different calls, little sharing: the text pass does that with less work
-      this.toText();
-      return this.textPass(this.text as string);
+    if (!distinct) {
+      // no call to reduce: only unclosed brackets are left
+      this.passCount++;
+      return this.endUnclosed(g.render());
     }
-    const before = g.work;
-    const steps = g.reduce(this);
-    this.charge(g.work - before);
+    if (this.passStrategy === 'auto' && distinct >= 256 && g.occurrences() < 2 * distinct) {
+      // many different calls, little sharing: the text pass does that with less work
+      return this.textPass(this.toText());
+    }
+    const steps = g.reduce(this.stepLimit - this.stepsTaken, this.outputLimit - this.currentSize, (expr) => this.pureCall(expr));
+    this.charge(g.work);
     if (steps < 0) {
       // this pass depends on order, effects or budgets: the text pass decides it
-      this.toText();
-      return this.textPass(this.text as string);
+      return this.textPass(this.toText());
     }
-    this.steps += steps;
-    this.passes++;
+    this.stepsTaken += steps;
+    this.passCount++;
     return null;
   }
 
@@ -229,10 +215,10 @@ export class Evaluation implements Ctx {
   private textPass(s: string): Promise<void> | null {
     // Native searches instead of a character loop: the first `[`, the first
     // `]` after it, then the last `[` before that `]` is the innermost call.
-    this.size = this.done + s.length;
+    this.currentSize = this.emitted + s.length;
     this.memoHits = 0;
-    let parts: string[] | null = null;
-    let pending: Pending[] | null = null;
+    const parts: string[] = [];
+    const pending: Pending[] = [];
     let seg = 0;
     let calls = 0;
     let open = indexUnescaped(s, '[', 0);
@@ -243,56 +229,49 @@ export class Evaluation implements Ctx {
       open = s.lastIndexOf('[', close);
       while (isEscaped(s, open)) open = s.lastIndexOf('[', open - 1);
       // the hot loop: no method calls it can do without (QuickJS does not inline)
-      if (++this.steps > this.maxSteps) throw new BudgetError('step budget of ' + this.maxSteps + ' substitutions exceeded');
-      const r = this.apply(s.slice(open + 1, close), false) as string | PromiseLike<string>;
-      if (!parts) parts = [];
+      if (++this.stepsTaken > this.stepLimit) throw new BudgetError('step budget of ' + this.stepLimit + ' substitutions exceeded');
+      const r = this.applyCall(s.slice(open + 1, close), false) as string | PromiseLike<string>;
       parts.push(s.slice(seg, open));
       if (typeof r === 'string') {
-        if ((this.size += r.length - (close - open + 1)) > this.maxOutput) this.grow(0);
+        if ((this.currentSize += r.length - (close - open + 1)) > this.outputLimit) this.growBy(0);
         parts.push(r);
       } else {
-        (pending || (pending = [])).push({ at: parts.length, len: close - open + 1, result: r });
+        pending.push({ at: parts.length, len: close - open + 1, result: r });
         parts.push('');
       }
       seg = close + 1;
       if ((++calls & 255) === 0) this.charge(256 * 32);
       open = indexUnescaped(s, '[', seg);
     }
-    this.passes++;
+    this.passCount++;
     this.charge(s.length + (calls & 255) * 32);
-    if (!parts) {
-      this.unclosed(s);
-      return null;
-    }
+    if (!calls) return this.endUnclosed(s);
     parts.push(s.slice(seg));
-    if (!pending) {
+    if (!pending.length) {
       this.endTextPass(parts, calls);
       return null;
     }
-    const waits = pending;
-    const whole = parts;
-    const settle = (p: Pending) => p.result.then((v) => ({ ok: true, v: String(v) }), (e: unknown) => ({ ok: false, v: message(e, 'failed') }));
-    return Promise.all(waits.map(settle)).then((results) => {
+    return Promise.allSettled(pending.map((p) => p.result)).then((results) => {
       try {
         // in place, left to right, as if the calls had answered at once
         results.forEach((r, i) => {
-          const text = r.ok ? r.v : this.fail(r.v);
-          this.grow(text.length - waits[i].len);
-          whole[waits[i].at] = text;
+          const text = r.status === 'fulfilled' ? String(r.value) : this.recordError(message(r.reason, 'failed'));
+          this.growBy(text.length - pending[i].len);
+          parts[pending[i].at] = text;
         });
         this.checkClock();
-        this.endTextPass(whole, calls);
+        this.endTextPass(parts, calls);
       } catch (e) {
-        this.abort(e);
+        this.abortLine(e);
       }
     });
   }
 
   private endTextPass(parts: string[], calls: number): void {
-    const before = (this.text as string).length;
+    const before = (this.workingText as string).length;
     const s = parts.join('');
-    this.text = s;
-    if (this.strategy !== 'auto' || calls === 0) return;
+    this.workingText = s;
+    if (this.passStrategy !== 'auto' || calls === 0) return;
     // The graph pays when most of the text waits while a few calls change
     // (deep nesting, a long text around a loop), or when calls repeat
     // (recursion, lists of the same call): it touches each distinct call once.
@@ -302,40 +281,49 @@ export class Evaluation implements Ctx {
   }
 
   private toGraph(): void {
-    this.graph = new TermGraph(this.text as string);
-    this.charge(this.graph.work);
-    this.text = null;
+    this.termGraph = new TermGraph(this.workingText as string);
+    this.charge(this.termGraph.work);
+    this.workingText = null;
   }
 
-  private toText(): void {
-    this.text = (this.graph as TermGraph).render();
-    this.charge(this.text.length);
-    this.graph = null;
+  /** Back to text passes: the working text, rendered from the graph. */
+  private toText(): string {
+    const text = (this.termGraph as TermGraph).render();
+    this.workingText = text;
+    this.charge(text.length);
+    this.termGraph = null;
+    return text;
   }
 
-  private emit(head: string): void {
+  private emitFinal(head: string): void {
     if (!head) return;
-    this.out.push(head);
-    this.done += head.length;
+    this.outputParts.push(head);
+    this.emitted += head.length;
   }
 
-  private unclosed(rest: string): void {
-    this.out.push(rest);
-    this.warnings.push('unclosed [ kept as text');
-    this.finished = true;
+  private endUnclosed(rest: string): null {
+    this.outputParts.push(rest);
+    this.warningTexts.push('unclosed [ kept as text');
+    return this.finishLine();
   }
 
-  private abort(e: unknown): void {
-    this.finished = true;
-    this.graph = null;
-    this.out.push(this.fail(e instanceof JmlError ? e.message : 'internal error: ' + message(e, 'unknown')));
+  /** The line is done: no more passes (null: nothing to wait for). */
+  private finishLine(): null {
+    this.lineFinished = true;
+    return null;
+  }
+
+  private abortLine(e: unknown): void {
+    this.lineFinished = true;
+    this.termGraph = null;
+    this.outputParts.push(this.recordError(e instanceof JmlError ? e.message : 'internal error: ' + message(e, 'unknown')));
   }
 
   // ---- calls --------------------------------------------------------------
 
   /** For the graph: a pure call's result, or null for anything the text pass must decide. */
-  callPure(expr: string): string | null {
-    const r = this.apply(expr, true);
+  private pureCall(expr: string): string | null {
+    const r = this.applyCall(expr, true);
     return typeof r === 'string' ? r : null;
   }
 
@@ -345,7 +333,7 @@ export class Evaluation implements Ctx {
    * for an impure builtin, an error (recorded in text order by the text
    * pass), or a result that asked for the room left here.
    */
-  private apply(expr: string, pure: boolean): string | PromiseLike<string> | null {
+  private applyCall(expr: string, pure: boolean): string | PromiseLike<string> | null {
     // Macro expansion and most builtins are pure, so within a line a repeated
     // call (fib's [< 19 2], [fib 18], ...) is looked up, not recomputed.
     const memo = expr.length < 200 ? this.memo : null;
@@ -356,9 +344,10 @@ export class Evaluation implements Ctx {
     }
     const sp = expr.indexOf(' ');
     const name = sp < 0 ? expr : expr.slice(0, sp);
-    const { macro: m, builtin: f, impure } = this.resolve(name);
+    const args = sp < 0 ? '' : expr.slice(sp + 1);
+    const { macro: m, builtin: f, impure } = this.resolveCallee(name);
     let r: string | PromiseLike<string>;
-    if (m) r = expand(m, sp < 0 ? '' : expr.slice(sp + 1));
+    if (m) r = expand(m, args);
     else {
       if (!f) r = '[FAIL ' + expr + ']';
       else {
@@ -366,11 +355,11 @@ export class Evaluation implements Ctx {
         this.roomAsked = false;
         this.speculative = pure;
         try {
-          r = f(sp < 0 ? '' : expr.slice(sp + 1), this, name);
+          r = f(args, this, name);
         } catch (e) {
           if (pure) return null;
           if (e instanceof BudgetError) throw e;
-          return this.fail(e instanceof JmlError ? e.message : name + ': ' + message(e, 'failed'));
+          return this.recordError(e instanceof JmlError ? e.message : name + ': ' + message(e, 'failed'));
         } finally {
           this.speculative = false;
         }
@@ -386,62 +375,53 @@ export class Evaluation implements Ctx {
     return r;
   }
 
-  stepsLeft(): number {
-    return this.maxSteps - this.steps;
-  }
-
-  roomLeft(): number {
-    return this.maxOutput - this.size;
-  }
-
-  private fail(msg: string): string {
-    this.errors.push(msg);
+  private recordError(msg: string): string {
+    this.errorTexts.push(msg);
     return '%(ERROR:' + quote(msg) + ')';
   }
 
   // ---- budgets ------------------------------------------------------------
 
-  private grow(by: number): void {
-    this.size += by;
-    if (this.size > this.maxOutput) throw new BudgetError('output budget of ' + this.maxOutput + ' characters exceeded');
+  private growBy(by: number): void {
+    this.currentSize += by;
+    if (this.currentSize > this.outputLimit) throw new BudgetError('output budget of ' + this.outputLimit + ' characters exceeded');
   }
 
   /** Count work (characters scanned or copied, terms touched); look at the clock now and then. */
   private charge(units: number): void {
-    this.work += units;
-    if (this.work >= this.nextClock) this.checkClock();
+    if ((this.workUntilClock -= units) <= 0) this.checkClock();
   }
 
   private checkClock(): void {
-    this.nextClock = this.work + CLOCK_WORK;
-    if (this.host.now() > this.deadline) throw new BudgetError('time budget of ' + this.maxTime + ' ms exceeded');
+    this.workUntilClock = CLOCK_WORK;
+    if (this.host.now() > this.lineDeadline) throw new BudgetError('time budget of ' + this.timeLimit + ' ms exceeded');
   }
 
   // ---- what builtins see (Ctx) ----------------------------------------------
 
   macro(name: string): MacroDef | undefined {
-    return (this.local && this.local.get(name)) || this.interp.macros.get(name);
+    return (this.localDefs && this.localDefs.get(name)) || this.interpreter.macros.get(name);
   }
 
   macroNames(): string[] {
-    const names = [...this.interp.macros.keys()];
-    if (this.local) for (const n of this.local.keys()) if (!this.interp.macros.has(n)) names.push(n);
+    const names = [...this.interpreter.macros.keys()];
+    if (this.localDefs) for (const n of this.localDefs.keys()) if (!this.interpreter.macros.has(n)) names.push(n);
     return names;
   }
 
   need(cap: Capability, what: string): void {
-    if (!this.caps.has(cap)) throw new JmlError('not allowed here: ' + what);
+    if (!this.granted.has(cap)) throw new JmlError('not allowed here: ' + what);
   }
 
-  define(name: string, formals: string, body: string, what: string, meta?: { pos?: number; time?: string; user?: string }): MacroDef {
+  define(name: string, formals: string, body: string, what: string, meta: DefinitionMeta = {}): MacroDef {
     this.need('define', what);
-    const m = { pos: meta && meta.pos, time: meta && meta.time, user: (meta && meta.user) || this.user };
+    const m = { pos: meta.pos, time: meta.time, user: meta.user || this.user };
     let d: MacroDef;
-    if (this.caps.has('state')) d = this.interp.define(name, formals, body, m);
+    if (this.granted.has('state')) d = this.interpreter.define(name, formals, body, m);
     else {
       // no state: the definition lasts for this evaluation (a preview)
-      d = this.interp.makeDefinition(name, formals, body, { ...m, pos: 0 });
-      (this.local || (this.local = new Map())).set(name, d);
+      d = this.interpreter.makeDefinition(name, formals, body, { ...m, pos: 0 });
+      (this.localDefs || (this.localDefs = new Map())).set(name, d);
     }
     this.forget();
     return d;
@@ -451,14 +431,14 @@ export class Evaluation implements Ctx {
   private forget(): void {
     this.memo.clear();
     this.resolved.clear();
-    this.memoVersion = this.interp.version;
+    this.memoVersion = this.interpreter.version;
   }
 
-  private resolve(name: string): Resolved {
+  private resolveCallee(name: string): Resolved {
     let r = this.resolved.get(name);
     if (!r) {
       const macro = this.macro(name);
-      const own = this.interp.hostBuiltins.get(name);
+      const own = this.interpreter.hostBuiltins.get(name);
       r = { macro, builtin: macro ? undefined : own || lookup(name), impure: !!own || IMPURE.has(name) };
       if (this.resolved.size > 4096) this.resolved.clear();
       this.resolved.set(name, r);
@@ -469,31 +449,31 @@ export class Evaluation implements Ctx {
   room(): number {
     if (this.speculative) throw new Error('position-dependent');
     this.roomAsked = true;
-    return this.maxOutput - this.size;
+    return this.outputLimit - this.currentSize;
   }
 
   timeLeft(): number {
-    return Math.max(0, this.deadline - this.host.now());
+    return Math.max(0, this.lineDeadline - this.host.now());
   }
 
   help(): string {
-    return this.interp.help(this.macroNames());
+    return this.interpreter.help(this.macroNames());
   }
 
   private takeDefinitions(s: string): string {
     const r = extractDefinitions(s);
     let errs = '';
     for (const d of r.defs) {
-      if (!d.name) this.fail('a macro needs a name');
+      if (!d.name) this.recordError('a macro needs a name');
       else {
         try {
           this.define(d.name, d.formals, d.body, 'macro', d);
         } catch (e) {
-          errs += this.fail(message(e, 'cannot define ' + d.name));
+          errs += this.recordError(message(e, 'cannot define ' + d.name));
         }
       }
     }
-    return r.text + errs + (r.error ? this.fail(r.error) : '');
+    return r.text + errs + (r.error ? this.recordError(r.error) : '');
   }
 }
 

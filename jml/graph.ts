@@ -14,6 +14,8 @@
 // the bracket structure. Anything else "bails": the evaluation renders the
 // text and runs that pass as a text pass, which defines the language.
 
+import { isEscaped } from './text.ts';
+
 /** A part of a term: text without unescaped brackets, or a term. */
 export type Part = string | Term;
 
@@ -23,7 +25,6 @@ export interface Term {
   kids: number;
   /** An unclosed `[` (never a call), or the root (no brackets at all). */
   open: boolean;
-  root: boolean;
   /** Occurrences of this term in the whole text (sharing makes this grow fast: use a double). */
   mult: number;
   /** Terms whose parts hold this one (duplicates allowed). */
@@ -42,14 +43,7 @@ const SHARE_MAX = 4096;
 function term(parts: Part[], open: boolean): Term {
   let kids = 0;
   for (const p of parts) if (typeof p !== 'string') kids++;
-  return { parts, kids, open, root: false, mult: 0, parents: [], res: null, resLength: 0, mark: 0 };
-}
-
-/** Whether s[i] is preceded by an odd run of backslashes. */
-function escaped(s: string, i: number): boolean {
-  let n = 0;
-  while (i > 0 && s.charCodeAt(--i) === 92) n++;
-  return (n & 1) === 1;
+  return { parts, kids, open, mult: 0, parents: [], res: null, resLength: 0, mark: 0 };
 }
 
 /**
@@ -65,7 +59,7 @@ export function parse(s: string, strict: boolean, created: Term[]): Part[] | nul
   let open = s.indexOf('[');
   let close = s.indexOf(']');
   if (strict) {
-    if (s.charCodeAt(s.length - 1) === 92 && escaped(s, s.length)) return null;
+    if (isEscaped(s, s.length)) return null;
     if (open < 0 && close < 0) return s ? [s] : [];
   }
   const outer: Part[][] = []; // the parts lists of the enclosing terms
@@ -80,7 +74,7 @@ export function parse(s: string, strict: boolean, created: Term[]): Part[] | nul
     if (open >= 0 && (close < 0 || open < close)) {
       at = open;
       open = s.indexOf('[', at + 1);
-      if (escaped(s, at)) continue;
+      if (isEscaped(s, at)) continue;
       if (at > pos) cur.push(s.slice(pos, at));
       const depth = outer.length;
       const same = prevText[depth];
@@ -101,7 +95,7 @@ export function parse(s: string, strict: boolean, created: Term[]): Part[] | nul
     if (close < 0) break;
     at = close;
     close = s.indexOf(']', at + 1);
-    if (escaped(s, at)) continue;
+    if (isEscaped(s, at)) continue;
     if (!outer.length) {
       if (strict) return null;
       continue; // a stray ] is text: it stays in the pending slice
@@ -174,44 +168,34 @@ function rebuild(t: Term): void {
   t.kids = kids;
 }
 
-/** What a pass of the graph needs from its evaluation. */
-export interface GraphCalls {
-  /** Substitutions left in the step budget. */
-  stepsLeft(): number;
-  /** Characters the text may still grow by. */
-  roomLeft(): number;
-  /** The result of a pure call, or null when the call is impure, fails or depends on its position. */
-  callPure(expr: string): string | null;
-}
-
 export class TermGraph {
-  readonly root: Term;
+  /** The whole text: an open term that never closes. */
+  private readonly rootTerm: Term;
   /** Length of the text the graph stands for (what render() would return). */
   length: number;
   /** Some term now starts with `macro `: the next pass must take definitions from the text. */
   sawMacro = false;
-  /** Work done (terms, parts and characters touched), for the evaluation's clock. */
-  work = 0;
-  private leaves: Term[];
+  /** Work done (terms, parts and characters touched) by the construction or the last pass, for the evaluation's clock. */
+  work: number;
+  /** The innermost calls of the next pass, each once however often it occurs. */
+  private leafTerms: Term[];
   private stamp = 0;
 
   constructor(text: string) {
-    this.root = term([], true);
-    this.root.root = true;
-    this.root.mult = 1;
     const created: Term[] = [];
-    this.root.parts = parse(text, false, created) as Part[];
-    this.root.kids = this.root.parts.filter((p) => typeof p !== 'string').length;
-    for (const t of this.root.parts) if (typeof t !== 'string') (t.mult++, t.parents.push(this.root));
+    this.rootTerm = term(parse(text, false, created) as Part[], true);
+    this.rootTerm.mult = 1;
+    // the root holds every other term: linked first (created is linked last to first)
+    created.push(this.rootTerm);
     link(created);
-    this.leaves = this.newLeaves(created);
+    this.leafTerms = this.newLeaves(created);
     this.length = text.length;
     this.work = text.length;
   }
 
   /** The text before the first term (final: it leaves the graph). */
   takeHead(): string {
-    const p = this.root.parts;
+    const p = this.rootTerm.parts;
     if (!p.length || typeof p[0] !== 'string') return '';
     this.length -= p[0].length;
     return p.shift() as string;
@@ -219,30 +203,25 @@ export class TermGraph {
 
   /** Whether any `[` is left (a call, or an unclosed one). */
   hasTerms(): boolean {
-    return this.root.kids > 0;
-  }
-
-  /** Whether the text has a call to reduce (else only unclosed brackets are left). */
-  hasCalls(): boolean {
-    return this.leaves.length > 0;
+    return this.rootTerm.kids > 0;
   }
 
   /** Innermost calls of the next pass, counting repeats. */
   occurrences(): number {
     let n = 0;
-    for (const l of this.leaves) n += l.mult;
+    for (const l of this.leafTerms) n += l.mult;
     return n;
   }
 
-  /** Distinct innermost calls of the next pass. */
+  /** Distinct innermost calls of the next pass (none: only unclosed brackets are left). */
   distinct(): number {
-    return this.leaves.length;
+    return this.leafTerms.length;
   }
 
   /** The text, every shared term written out where it occurs. */
   render(): string {
     const out: string[] = [];
-    const todo: Part[] = this.root.parts.slice().reverse();
+    const todo: Part[] = this.rootTerm.parts.slice().reverse();
     while (todo.length) {
       const x = todo.pop() as Part;
       if (typeof x === 'string') {
@@ -257,14 +236,18 @@ export class TermGraph {
   }
 
   /**
-   * One pass: every innermost call reduced. Returns the substitutions made
-   * (counting repeats), or -1 when the pass must be a text pass instead; the
-   * graph is then unchanged (render() still gives the text).
+   * One pass: every innermost call reduced, within the substitutions left in
+   * the step budget and the characters the text may still grow by. call gives
+   * a pure call's result, or null when the call is impure, fails or depends
+   * on its position. Returns the substitutions made (counting repeats), or -1
+   * when the pass must be a text pass instead; the graph is then unchanged
+   * (render() still gives the text).
    */
-  reduce(calls: GraphCalls): number {
-    const leaves = this.leaves;
+  reduce(stepsLeft: number, roomLeft: number, call: (expr: string) => string | null): number {
+    this.work = 0;
+    const leaves = this.leafTerms;
     const steps = this.occurrences();
-    if (steps > calls.stepsLeft()) return -1;
+    if (steps > stepsLeft) return -1;
     const stamp = ++this.stamp;
     // calls with the same text in different places (fib's [fib 19] from [fib 21] and [fib 20]) get one result, shared
     const parsed = leaves.length > 1 ? new Map<string, Term>() : null;
@@ -279,7 +262,7 @@ export class TermGraph {
         l.res = same.res;
         len = l.resLength = same.resLength;
       } else {
-        const text = calls.callPure(expr);
+        const text = call(expr);
         if (text === null) return -1;
         l.res = parse(text, true, created);
         if (!l.res) return -1;
@@ -291,7 +274,7 @@ export class TermGraph {
       delta += d;
       if (d > 0) growth += d;
     }
-    if (growth > calls.roomLeft()) return -1;
+    if (growth > roomLeft) return -1;
     // Commit: the new terms' occurrences, then every parent of a reduced call rebuilt.
     for (const l of leaves) {
       for (const t of l.res as Part[]) {
@@ -312,7 +295,7 @@ export class TermGraph {
         this.checkMacro(p);
       }
     }
-    this.leaves = next;
+    this.leafTerms = next;
     this.length += delta;
     this.work += leaves.length;
     return steps;
@@ -330,6 +313,6 @@ export class TermGraph {
   /** `[macro ` starts a definition: taking it out needs the text pass. */
   private checkMacro(t: Term): void {
     const first = t.parts[0];
-    if (!t.root && typeof first === 'string' && first.startsWith('macro ')) this.sawMacro = true;
+    if (t !== this.rootTerm && typeof first === 'string' && first.startsWith('macro ')) this.sawMacro = true;
   }
 }

@@ -74,7 +74,7 @@ export function extractDefinitions(s: string): { text: string; defs: Extracted[]
 
 /** The state-log line that replays a definition. */
 export function definitionLine(d: MacroDef): string {
-  return OPEN.slice(0, -1) + ' ' + d.name + (d.formals ? ' ' + d.formals : '') + ']' + d.body + CLOSE + ' ' + d.pos + ' ' + d.time + ' ' + d.user + ']';
+  return OPEN + d.name + (d.formals ? ' ' + d.formals : '') + ']' + d.body + CLOSE + ' ' + d.pos + ' ' + d.time + ' ' + d.user + ']';
 }
 
 /**
@@ -85,7 +85,7 @@ export function definitionLine(d: MacroDef): string {
 export function unkeepable(d: Pick<MacroDef, 'name' | 'formals' | 'body'>): string {
   const r = extractDefinitions(definitionLine({ ...d, pos: 1, time: 't', user: 'u' }));
   const back = r.defs[0];
-  if (r.error || r.text || r.defs.length !== 1 || !back) return 'its text would not read back as one definition';
+  if (r.error || r.text || r.defs.length !== 1) return 'its text would not read back as one definition';
   if (back.name !== d.name) return 'its name would read back as ' + back.name;
   if (back.formals.trim() !== d.formals) return 'its formals would read back as ' + back.formals;
   if (back.body !== d.body) return 'its body would read back differently (a lone backslash at its end, [/macro or [macro in it)';

@@ -59,11 +59,6 @@ export function isEscaped(s: string, i: number): boolean {
   return (n & 1) === 1;
 }
 
-/** Index of the first `[` that is not backslash-escaped, or -1. */
-export function firstOpen(s: string, from = 0): number {
-  return indexUnescaped(s, '[', from);
-}
-
 /** Index of the first unescaped occurrence of needle at or after from, or -1. */
 export function indexUnescaped(s: string, needle: string, from: number): number {
   for (let i = s.indexOf(needle, from); i >= 0; i = s.indexOf(needle, i + 1)) {
@@ -77,23 +72,7 @@ export function indexUnescaped(s: string, needle: string, from: number): number 
  * one backslash, `\[` a bracket); a final lone backslash is dropped.
  */
 export function unescapeOutput(s: string): string {
-  let i = s.indexOf('\\');
-  if (i < 0) return s;
-  let out = s.slice(0, i);
-  while (i < s.length) {
-    const c = s[i];
-    if (c !== '\\') {
-      const j = s.indexOf('\\', i);
-      const end = j < 0 ? s.length : j;
-      out += s.slice(i, end);
-      i = end;
-      continue;
-    }
-    const x = s[i + 1];
-    if (x !== undefined) out += x === 'n' ? '\n' : x === 't' ? '\t' : x;
-    i += 2;
-  }
-  return out;
+  return s.replace(/\\(.?)/gs, (_, x: string) => (x === 'n' ? '\n' : x === 't' ? '\t' : x));
 }
 
 /** Quote text so it can never become a call: `\`, `[`, `]` get a backslash. */
