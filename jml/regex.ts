@@ -13,6 +13,8 @@ export interface Regex { nodes: Node[]; groups: number; anchored: boolean }
 const MAX_PATTERN = 512;
 const MAX_WORK = 2_000_000;
 
+const newNode = (op: Op, ch = '', group = 0): Node => ({ op, ch, star: false, group });
+
 export function compile(p: string): Regex {
   if (p.length > MAX_PATTERN) throw new JmlError('regexp longer than ' + MAX_PATTERN + ' characters');
   const nodes: Node[] = [];
@@ -25,20 +27,20 @@ export function compile(p: string): Regex {
     const c = p[i];
     let node: Node;
     if (c === '(') {
-      node = { op: Op.Open, ch: '', star: false, group: ++groups };
+      node = newNode(Op.Open, '', ++groups);
       open.push(groups);
     } else if (c === ')') {
       const g = open.pop();
       if (g === undefined) throw new JmlError('regexp has an unmatched )');
-      node = { op: Op.Close, ch: '', star: false, group: g };
+      node = newNode(Op.Close, '', g);
     } else if (c === '$' && i === p.length - 1) {
-      node = { op: Op.End, ch: '', star: false, group: 0 };
+      node = newNode(Op.End);
     } else if (c === '\\' && p[i + 1] === 'n') {
-      node = { op: Op.NL, ch: '', star: false, group: 0 };
+      node = newNode(Op.NL);
       i++;
     } else {
       if (c === '\\' && i + 1 < p.length) i++;
-      node = { op: c === '.' ? Op.Any : Op.Char, ch: p[i], star: false, group: 0 };
+      node = c === '.' ? newNode(Op.Any) : newNode(Op.Char, p[i]);
     }
     if (p[i + 1] === '*' && (node.op === Op.Char || node.op === Op.Any)) {
       node.star = true;
