@@ -122,12 +122,13 @@ function iota(args: string, it: Ctx): string {
   let to: Int;
   let step: Int = 1;
   if (w.length <= 1) to = sub(w[0] || 0, 1);
-  else [from, to, step] = [w[0], w[1], w.length > 2 ? w[2] : 1];
+  else [from, to, step] = [w[0], w[1], w[2] ?? 1];
   if (step === 0) throw new JmlError('iota step of 0');
   const s = toIndex(step);
   const f = toIndex(from);
   const t = toIndex(to);
-  const count = s > 0 ? (t >= f ? Math.floor((t - f) / s) + 1 : 0) : f >= t ? Math.floor((f - t) / -s) + 1 : 0;
+  // none when the step points away from the end
+  const count = Math.max(0, Math.floor((t - f) / s) + 1);
   if (count * (String(Math.max(Math.abs(f), Math.abs(t))).length + 2) > it.room()) throw new JmlError('iota would exceed the output budget');
   // Joining runs of numbers is the fastest way to write them on every
   // engine (V8, JavaScriptCore, QuickJS): the engines convert them natively.
