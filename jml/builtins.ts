@@ -55,7 +55,6 @@ const fold = (s: string, f: (a: Int, b: Int) => Int, acc: Int): Int => {
     i = j;
   }
 };
-const nums = (args: string): Int[] => words(args).map(atoi);
 const str2 = (args: string): [string, string] => {
   const w = firstWords(args, 2);
   return [w[0] || '', w[1] || ''];
@@ -98,7 +97,7 @@ const around = (a: string, take: (text: string, at: number, word: string) => str
   return i < 0 ? '' : take(t, i, x);
 };
 /** Each item and a space: `a b `. */
-const spaced = (items: string[]): string => (items.length ? items.join(' ') + ' ' : '');
+const spaced = (items: Array<string | number>): string => (items.length ? items.join(' ') + ' ' : '');
 /** One call of F per item: `[F a] [F b] ` (map's shape in the seed's trace), in one join. */
 const callEach = (f: string, items: string[]): string => (items.length ? '[' + f + ' ' + items.join('] [' + f + ' ') + '] ' : '');
 /** Filter's shape: `[[if [P a] THEN ignore] a] ` per item. */
@@ -117,7 +116,7 @@ let letter: RegExp | undefined;
 const letters = (): RegExp => (letter ||= new RegExp('\\p{L}', 'gu'));
 
 function iota(args: string, it: Ctx): string {
-  const w = nums(args);
+  const w = words(args).map(atoi);
   let from: Int = 0;
   let to: Int;
   let step: Int = 1;
@@ -137,11 +136,11 @@ function iota(args: string, it: Ctx): string {
   for (let i = 0, v = f; i < count; i++, v += s) {
     run.push(v);
     if (run.length === 1024) {
-      chunks.push(run.join(' ') + ' ');
+      chunks.push(spaced(run));
       run = [];
     }
   }
-  if (run.length) chunks.push(run.join(' ') + ' ');
+  chunks.push(spaced(run));
   return chunks.join('');
 }
 
@@ -273,6 +272,12 @@ function listNames(it: Ctx, args: string, prefix: string): string {
   return out;
 }
 
+/** data and message: keep the value as KIND-NAME (when there is a name); the result is the value. */
+function defineValue(it: Ctx, kind: string, name: string, value: string): string {
+  if (name) it.define(kind + '-' + name, '', value, kind);
+  return value;
+}
+
 const macroInfo = (f: (d: { formals: string; body: string; time: string }) => string): Builtin => (a, it) => {
   const d = it.macro(headRest(a)[0]);
   return d ? f(d) : '';
@@ -297,7 +302,7 @@ function wget(args: string, it: Ctx): string | PromiseLike<string> {
 }
 
 function fac(a: string): string {
-  const n = toIndex(atoi(headRest(a)[0]));
+  const n = toIndex(firstNum(a));
   if (n > 5000) throw new JmlError('fac of more than 5000');
   let r: Int = 1;
   for (let i = 2; i <= n; i++) r = mul(r, i);
@@ -424,15 +429,10 @@ export const BUILTINS = new Map<string, Builtin>(Object.entries({
   },
   decode: decodeUrl,
   // data and reflection
-  data: (a, it) => {
-    const [name, value] = headRest(a);
-    if (name) it.define('data-' + name, '', value, 'data');
-    return value;
-  },
+  data: (a, it) => defineValue(it, 'data', ...headRest(a)),
   message: (a, it) => {
     const [, id, text] = twoHeads(a);
-    if (id) it.define('message-' + id, '', text, 'message');
-    return text;
+    return defineValue(it, 'message', id, text);
   },
   datas: (a, it) => listNames(it, a, 'data-'),
   funcs: (a, it) => listNames(it, a, ''),
@@ -443,7 +443,7 @@ export const BUILTINS = new Map<string, Builtin>(Object.entries({
   // security and the world
   encrypt,
   decrypt,
-  'content-hash': (a) => contentHash(a),
+  'content-hash': contentHash,
   uuid,
   time: (_, it) => isoTime(it.host.now()),
   wget,

@@ -6,7 +6,8 @@ export type Int = number | bigint;
 
 // The limit as a shift, not as 2 ** 65536: that BigInt alone is 8 KB of heap.
 const MAX_BITS = BigInt(65536);
-const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+const SAFE = BigInt(MAX_SAFE);
 const ZERO = BigInt(0);
 const MAX_DIGITS = 20000;
 
@@ -85,5 +86,5 @@ export function compare(a: Int, b: Int): number {
 /** A number usable as an index or count (clamped into the safe range). */
 export function toIndex(x: Int): number {
   if (typeof x === 'number') return x;
-  return x > ZERO ? Number.MAX_SAFE_INTEGER : -Number.MAX_SAFE_INTEGER;
+  return x > ZERO ? MAX_SAFE : -MAX_SAFE;
 }
