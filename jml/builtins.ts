@@ -292,13 +292,12 @@ function wget(args: string, it: Ctx): string | PromiseLike<string> {
   const fail = (e: unknown): never => {
     throw new JmlError('wget ' + url + ': ' + (e instanceof Error ? e.message : String(e)));
   };
-  let body: string | PromiseLike<string>;
   try {
-    body = get.call(it.host, url, { timeoutMs: it.timeLeft(), maxBytes: it.room() });
+    const body = get.call(it.host, url, { timeoutMs: it.timeLeft(), maxBytes: it.room() });
+    return typeof body === 'string' ? quote(body) : body.then(quote, fail);
   } catch (e) {
     return fail(e);
   }
-  return typeof body === 'string' ? quote(body) : body.then(quote, fail);
 }
 
 function fac(a: string): string {
@@ -336,8 +335,8 @@ export const BUILTINS = new Map<string, Builtin>(Object.entries({
     return (atoi(w[0] || '') !== 0 ? w[1] : w[2]) || '';
   },
   // tests
-  empty: (a) => bool(words(a).length === 0),
-  has: (a) => bool(words(a).length > 0),
+  empty: (a) => bool(wordCount(a) === 0),
+  has: (a) => bool(wordCount(a) > 0),
   is: (a) => bool(isTrue(words(a)[0])),
   number: (a) => {
     const w = words(a);
