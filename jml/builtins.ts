@@ -67,14 +67,14 @@ const arith = (f: (a: Int, b: Int) => Int): Builtin => (a) => String(f(...two(a)
 /** How two words rank: -1, 0 or 1. */
 type Order = (a: string, b: string) => number;
 const byNumber: Order = (a, b) => compare(atoi(a), atoi(b));
-/** A test of the first two words: order ranks them, test reads the rank. */
-const test2 = (order: Order, test: (rank: number) => boolean): Builtin => (a) => bool(test(order(...str2(a))));
-const GT = (rank: number) => rank > 0;
-const LT = (rank: number) => rank < 0;
-const GE = (rank: number) => rank >= 0;
-const LE = (rank: number) => rank <= 0;
-const EQ = (rank: number) => rank === 0;
-const NE = (rank: number) => rank !== 0;
+/** A comparison builtin: order ranks the first two words, test reads the rank. */
+const comparison = (order: Order, test: (rank: number) => boolean): Builtin => (a) => bool(test(order(...str2(a))));
+const above = (rank: number) => rank > 0;
+const below = (rank: number) => rank < 0;
+const atLeast = (rank: number) => rank >= 0;
+const atMost = (rank: number) => rank <= 0;
+const same = (rank: number) => rank === 0;
+const differ = (rank: number) => rank !== 0;
 /** The word that ranks highest by order (want 1) or lowest (want -1); the first of equals wins. */
 const pick = (order: Order, want: number): Builtin => (a) => {
   const w = words(a);
@@ -317,12 +317,12 @@ export const BUILTINS = new Map<string, Builtin>(Object.entries({
   '%': arith((a, b) => div(a, b, true)),
   inc: (a) => String(add(firstNum(a), 1)),
   dec: (a) => String(sub(firstNum(a), 1)),
-  '>': test2(byNumber, GT),
-  '<': test2(byNumber, LT),
-  '>=': test2(byNumber, GE),
-  '<=': test2(byNumber, LE),
-  '=': test2(byNumber, EQ),
-  '!=': test2(byNumber, NE),
+  '>': comparison(byNumber, above),
+  '<': comparison(byNumber, below),
+  '>=': comparison(byNumber, atLeast),
+  '<=': comparison(byNumber, atMost),
+  '=': comparison(byNumber, same),
+  '!=': comparison(byNumber, differ),
   iota,
   fac,
   // logic
@@ -343,12 +343,12 @@ export const BUILTINS = new Map<string, Builtin>(Object.entries({
     return bool(w.length === 1 && /^[0-9]+$/.test(w[0]));
   },
   alpha: (a) => String((a.match(letters()) || []).length),
-  equal: test2(strcmp, EQ),
+  equal: comparison(strcmp, same),
   cmp: (a) => String(-strcmp(...str2(a)) || 0),
-  gt: test2(strcmp, GT),
-  lt: test2(strcmp, LT),
-  gte: test2(strcmp, GE),
-  lte: test2(strcmp, LE),
+  gt: comparison(strcmp, above),
+  lt: comparison(strcmp, below),
+  gte: comparison(strcmp, atLeast),
+  lte: comparison(strcmp, atMost),
   big: biggest,
   small: smallest,
   biggest,
@@ -460,10 +460,7 @@ export function lookup(name: string): Builtin | undefined {
     const allowed = name.slice(5).split('/').filter(Boolean);
     return (a) => sandbox(allowed, a);
   }
-  if (name.startsWith('encrypt')) return encrypt;
-  if (name.startsWith('decrypt')) return decrypt;
-  if (name.startsWith('split')) return BUILTINS.get('split');
-  if (name.startsWith('filter')) return BUILTINS.get('filter');
+  for (const base of ['encrypt', 'decrypt', 'split', 'filter']) if (name.startsWith(base)) return BUILTINS.get(base);
   return undefined;
 }
 
