@@ -9,7 +9,7 @@ import { braces, firstWords, headRest, quote, strcmp, wordCount, words } from '.
 import { compile, matchAll } from './regex.ts';
 import { utf8Decode, utf8Encode, utf8Length } from './utf8.ts';
 import { contentHash, decryptText, DEFAULT_KEY, encryptText } from './crypto.ts';
-import { toHex } from './xxtea.ts';
+import { fromHex, toHex } from './xxtea.ts';
 
 /** A result, or a pending one for a builtin that waits for the world (see evaluation.ts). */
 export type Builtin = (args: string, it: Ctx, name: string) => string | PromiseLike<string>;
@@ -55,34 +55,49 @@ const fold = (s: string, f: (a: Int, b: Int) => Int, acc: Int): Int => {
     i = j;
   }
 };
-const nums = (args: string): Int[] => words(args).map(atoi);
-const two = (args: string): [Int, Int] => {
-  const w = firstWords(args, 2);
-  return [atoi(w[0] || ''), atoi(w[1] || '')];
-};
 const str2 = (args: string): [string, string] => {
   const w = firstWords(args, 2);
   return [w[0] || '', w[1] || ''];
 };
+const two = (args: string): [Int, Int] => str2(args).map(atoi) as [Int, Int];
+const firstNum = (args: string): Int => atoi(headRest(args)[0]);
 const isTrue = (w: string | undefined): boolean => w !== undefined && w !== '0';
-const arith = (f: (a: Int, b: Int) => Int | boolean): Builtin => (a) => {
-  const r = f(...two(a));
-  return typeof r === 'boolean' ? bool(r) : String(r);
-};
-const strPick = (want: number): Builtin => (a) => {
+const arith = (f: (a: Int, b: Int) => Int): Builtin => (a) => String(f(...two(a)));
+
+/** How two words rank: -1, 0 or 1. */
+type Order = (a: string, b: string) => number;
+const byNumber: Order = (a, b) => compare(atoi(a), atoi(b));
+/** A comparison builtin: order ranks the first two words, test reads the rank. */
+const comparison = (order: Order, test: (rank: number) => boolean): Builtin => (a) => bool(test(order(...str2(a))));
+const above = (rank: number) => rank > 0;
+const below = (rank: number) => rank < 0;
+const atLeast = (rank: number) => rank >= 0;
+const atMost = (rank: number) => rank <= 0;
+const same = (rank: number) => rank === 0;
+const differ = (rank: number) => rank !== 0;
+/** The word that ranks highest by order (want 1) or lowest (want -1); the first of equals wins. */
+const pick = (order: Order, want: number): Builtin => (a) => {
   const w = words(a);
   let best = w[0] || '';
-  for (let i = 1; i < w.length; i++) if (strcmp(w[i], best) * want > 0) best = w[i];
+  for (let i = 1; i < w.length; i++) if (order(w[i], best) * want > 0) best = w[i];
   return best;
 };
-const numPick = (want: number): Builtin => (a) => {
-  const w = words(a);
-  let best = w[0] || '';
-  for (let i = 1; i < w.length; i++) if (compare(atoi(w[i]), atoi(best)) * want > 0) best = w[i];
-  return best;
+const biggest = pick(strcmp, 1);
+const smallest = pick(strcmp, -1);
+const nthWord = (n: number): Builtin => (a) => words(a)[n] || '';
+/** The first word and the raw text after it and one space, then the same again on that text. */
+const twoHeads = (s: string): [string, string, string] => {
+  const [first, rest] = headRest(s);
+  return [first, ...headRest(rest)];
+};
+/** after and before: where the first word occurs in the text after it, cut by take ('' when it does not). */
+const around = (a: string, take: (text: string, at: number, word: string) => string): string => {
+  const [x, t] = headRest(a);
+  const i = x ? t.indexOf(x) : -1;
+  return i < 0 ? '' : take(t, i, x);
 };
 /** Each item and a space: `a b `. */
-const spaced = (items: string[]): string => (items.length ? items.join(' ') + ' ' : '');
+const spaced = (items: Array<string | number>): string => (items.length ? items.join(' ') + ' ' : '');
 /** One call of F per item: `[F a] [F b] ` (map's shape in the seed's trace), in one join. */
 const callEach = (f: string, items: string[]): string => (items.length ? '[' + f + ' ' + items.join('] [' + f + ' ') + '] ' : '');
 /** Filter's shape: `[[if [P a] THEN ignore] a] ` per item. */
@@ -101,17 +116,18 @@ let letter: RegExp | undefined;
 const letters = (): RegExp => (letter ||= new RegExp('\\p{L}', 'gu'));
 
 function iota(args: string, it: Ctx): string {
-  const w = nums(args);
+  const w = words(args).map(atoi);
   let from: Int = 0;
   let to: Int;
   let step: Int = 1;
   if (w.length <= 1) to = sub(w[0] || 0, 1);
-  else [from, to, step] = [w[0], w[1], w.length > 2 ? w[2] : 1];
+  else [from, to, step] = [w[0], w[1], w[2] ?? 1];
   if (step === 0) throw new JmlError('iota step of 0');
   const s = toIndex(step);
   const f = toIndex(from);
   const t = toIndex(to);
-  const count = s > 0 ? (t >= f ? Math.floor((t - f) / s) + 1 : 0) : f >= t ? Math.floor((f - t) / -s) + 1 : 0;
+  // none when the step points away from the end
+  const count = Math.max(0, Math.floor((t - f) / s) + 1);
   if (count * (String(Math.max(Math.abs(f), Math.abs(t))).length + 2) > it.room()) throw new JmlError('iota would exceed the output budget');
   // Joining runs of numbers is the fastest way to write them on every
   // engine (V8, JavaScriptCore, QuickJS): the engines convert them natively.
@@ -120,11 +136,11 @@ function iota(args: string, it: Ctx): string {
   for (let i = 0, v = f; i < count; i++, v += s) {
     run.push(v);
     if (run.length === 1024) {
-      chunks.push(run.join(' ') + ' ');
+      chunks.push(spaced(run));
       run = [];
     }
   }
-  if (run.length) chunks.push(run.join(' ') + ' ');
+  chunks.push(spaced(run));
   return chunks.join('');
 }
 
@@ -184,9 +200,10 @@ function decodeUrl(s: string): string {
   const bytes: number[] = [];
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    const hex = c === 37 ? s.slice(i + 1, i + 3) : '';
-    if (hex.length === 2 && /^[0-9a-fA-F]{2}$/.test(hex)) {
-      bytes.push(parseInt(hex, 16));
+    // %XX: one byte (fromHex gives none for an empty or malformed XX)
+    const escaped = c === 37 ? fromHex(s.slice(i + 1, i + 3)) : null;
+    if (escaped && escaped.length) {
+      bytes.push(escaped[0]);
       i += 2;
     } else if (c === 43) bytes.push(32);
     else if (c < 128) bytes.push(c);
@@ -200,22 +217,25 @@ function decodeUrl(s: string): string {
   return braces(utf8Decode(new Uint8Array(bytes)));
 }
 
-/** Key and mode from a name such as encrypt, encrypt-eval/KEY or decryptfoo. */
-function cipherName(name: string): [string, boolean] {
+/**
+ * Key and mode from a name such as encrypt, encrypt-eval/KEY or decryptfoo;
+ * the eval mode needs the code capability.
+ */
+function cipherName(name: string, it: Ctx): [key: string, evalMode: boolean] {
   const slash = name.indexOf('/');
   const base = slash < 0 ? name : name.slice(0, slash);
-  return [slash < 0 ? DEFAULT_KEY : name.slice(slash + 1), base.slice(7) === '-eval'];
+  const evalMode = base.slice(7) === '-eval';
+  if (evalMode) it.need('code', name);
+  return [slash < 0 ? DEFAULT_KEY : name.slice(slash + 1), evalMode];
 }
 
 function encrypt(args: string, it: Ctx, name: string): string {
-  const [key, evalMode] = cipherName(name);
-  if (evalMode) it.need('code', name);
+  const [key, evalMode] = cipherName(name, it);
   return encryptText(evalMode ? args.replace(/\{/g, '[').replace(/}/g, ']') : args, key);
 }
 
 function decrypt(args: string, it: Ctx, name: string): string {
-  const [key, evalMode] = cipherName(name);
-  if (evalMode) it.need('code', name);
+  const [key, evalMode] = cipherName(name, it);
   let text: string;
   try {
     text = decryptText(args, key);
@@ -229,8 +249,8 @@ function uuid(_: string, it: Ctx): string {
   const b = it.host.randomBytes(16);
   b[6] = (b[6] & 0x0f) | 0x40;
   b[8] = (b[8] & 0x3f) | 0x80;
-  const h = toHex(b);
-  return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
+  // 8-4-4-4-12 hex digits
+  return toHex(b).replace(/^(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-');
 }
 
 /** funcs/datas filter: no words = all, one = prefix, two = half-open range (D15). */
@@ -252,6 +272,12 @@ function listNames(it: Ctx, args: string, prefix: string): string {
   return out;
 }
 
+/** data and message: keep the value as KIND-NAME (when there is a name); the result is the value. */
+function defineValue(it: Ctx, kind: string, name: string, value: string): string {
+  if (name) it.define(kind + '-' + name, '', value, kind);
+  return value;
+}
+
 const macroInfo = (f: (d: { formals: string; body: string; time: string }) => string): Builtin => (a, it) => {
   const d = it.macro(headRest(a)[0]);
   return d ? f(d) : '';
@@ -266,186 +292,162 @@ function wget(args: string, it: Ctx): string | PromiseLike<string> {
   const fail = (e: unknown): never => {
     throw new JmlError('wget ' + url + ': ' + (e instanceof Error ? e.message : String(e)));
   };
-  let body: string | PromiseLike<string>;
   try {
-    body = get.call(it.host, url, { timeoutMs: it.timeLeft(), maxBytes: it.room() });
+    const body = get.call(it.host, url, { timeoutMs: it.timeLeft(), maxBytes: it.room() });
+    return typeof body === 'string' ? quote(body) : body.then(quote, fail);
   } catch (e) {
     return fail(e);
   }
-  return typeof body === 'string' ? quote(body) : body.then(quote, fail);
 }
 
 function fac(a: string): string {
-  const n = toIndex(atoi(headRest(a)[0]));
+  const n = toIndex(firstNum(a));
   if (n > 5000) throw new JmlError('fac of more than 5000');
   let r: Int = 1;
   for (let i = 2; i <= n; i++) r = mul(r, i);
   return String(r);
 }
 
-export const BUILTINS = new Map<string, Builtin>([
+export const BUILTINS = new Map<string, Builtin>(Object.entries({
   // math
-  ['+', (a) => String(sum(a))],
-  ['*', (a) => String(fold(a, mul, 1))],
-  ['-', arith(sub)],
-  ['/', arith((a, b) => div(a, b, false))],
-  ['%', arith((a, b) => div(a, b, true))],
-  ['inc', (a) => String(add(atoi(headRest(a)[0]), 1))],
-  ['dec', (a) => String(sub(atoi(headRest(a)[0]), 1))],
-  ['>', arith((a, b) => compare(a, b) > 0)],
-  ['<', arith((a, b) => compare(a, b) < 0)],
-  ['>=', arith((a, b) => compare(a, b) >= 0)],
-  ['<=', arith((a, b) => compare(a, b) <= 0)],
-  ['=', arith((a, b) => compare(a, b) === 0)],
-  ['!=', arith((a, b) => compare(a, b) !== 0)],
-  ['iota', iota],
-  ['fac', fac],
+  '+': (a) => String(sum(a)),
+  '*': (a) => String(fold(a, mul, 1)),
+  '-': arith(sub),
+  '/': arith((a, b) => div(a, b, false)),
+  '%': arith((a, b) => div(a, b, true)),
+  inc: (a) => String(add(firstNum(a), 1)),
+  dec: (a) => String(sub(firstNum(a), 1)),
+  '>': comparison(byNumber, above),
+  '<': comparison(byNumber, below),
+  '>=': comparison(byNumber, atLeast),
+  '<=': comparison(byNumber, atMost),
+  '=': comparison(byNumber, same),
+  '!=': comparison(byNumber, differ),
+  iota,
+  fac,
   // logic
-  ['and', (a) => bool(words(a).every((w) => w !== '0'))],
-  ['or', (a) => bool(words(a).some((w) => w !== '0'))],
-  ['xor', (a) => bool(words(a).filter((w) => w !== '0').length % 2 === 1)],
-  ['not', (a) => bool(!isTrue(words(a)[0]))],
-  ['if', (a) => {
+  and: (a) => bool(words(a).every(isTrue)),
+  or: (a) => bool(words(a).some(isTrue)),
+  xor: (a) => bool(words(a).filter(isTrue).length % 2 === 1),
+  not: (a) => bool(!isTrue(words(a)[0])),
+  if: (a) => {
     const w = firstWords(a, 3);
     return (atoi(w[0] || '') !== 0 ? w[1] : w[2]) || '';
-  }],
+  },
   // tests
-  ['empty', (a) => bool(words(a).length === 0)],
-  ['has', (a) => bool(words(a).length > 0)],
-  ['is', (a) => bool(isTrue(words(a)[0]))],
-  ['number', (a) => {
+  empty: (a) => bool(wordCount(a) === 0),
+  has: (a) => bool(wordCount(a) > 0),
+  is: (a) => bool(isTrue(words(a)[0])),
+  number: (a) => {
     const w = words(a);
     return bool(w.length === 1 && /^[0-9]+$/.test(w[0]));
-  }],
-  ['alpha', (a) => String((a.match(letters()) || []).length)],
-  ['equal', (a) => bool(str2(a)[0] === str2(a)[1])],
-  ['cmp', (a) => String(-strcmp(...str2(a)) || 0)],
-  ['gt', (a) => bool(strcmp(...str2(a)) > 0)],
-  ['lt', (a) => bool(strcmp(...str2(a)) < 0)],
-  ['gte', (a) => bool(strcmp(...str2(a)) >= 0)],
-  ['lte', (a) => bool(strcmp(...str2(a)) <= 0)],
-  ['big', strPick(1)],
-  ['small', strPick(-1)],
-  ['biggest', strPick(1)],
-  ['smallest', strPick(-1)],
-  ['max', numPick(1)],
-  ['min', numPick(-1)],
+  },
+  alpha: (a) => String((a.match(letters()) || []).length),
+  equal: comparison(strcmp, same),
+  cmp: (a) => String(-strcmp(...str2(a)) || 0),
+  gt: comparison(strcmp, above),
+  lt: comparison(strcmp, below),
+  gte: comparison(strcmp, atLeast),
+  lte: comparison(strcmp, atMost),
+  big: biggest,
+  small: smallest,
+  biggest,
+  smallest,
+  max: pick(byNumber, 1),
+  min: pick(byNumber, -1),
   // text
-  ['lower', (a) => a.toLowerCase()],
-  ['upper', (a) => a.toUpperCase()],
-  ['length', (a) => String(wordCount(a))],
-  ['bytes', (a) => String(utf8Length(a))],
+  lower: (a) => a.toLowerCase(),
+  upper: (a) => a.toUpperCase(),
+  length: (a) => String(wordCount(a)),
+  bytes: (a) => String(utf8Length(a)),
   // lists
-  ['ignore', () => ''],
-  ['identity', (a) => a],
-  ['map', (a) => {
+  ignore: () => '',
+  identity: (a) => a,
+  map: (a) => {
     const [f, ...xs] = words(a);
     return callEach(f, xs);
-  }],
-  ['filter', (a) => {
+  },
+  filter: (a) => {
     const [p, ...xs] = words(a);
     return filterEach(p, 'identity', xs);
-  }],
-  ['filter-do', (a) => {
+  },
+  'filter-do': (a) => {
     const [p, f, ...xs] = words(a);
     return filterEach(p, f, xs);
-  }],
-  ['nth', (a) => {
+  },
+  nth: (a) => {
     const w = words(a);
     const n = toIndex(atoi(w[0] || ''));
     return (n >= 1 && w[n]) || '';
-  }],
-  ['first', (a) => words(a)[0] || ''],
-  ['second', (a) => words(a)[1] || ''],
-  ['third', (a) => words(a)[2] || ''],
-  ['rest', (a) => headRest(a)[1]],
-  ['reduce', (a) => {
+  },
+  first: nthWord(0),
+  second: nthWord(1),
+  third: nthWord(2),
+  rest: (a) => headRest(a)[1],
+  reduce: (a) => {
     const [f, ...xs] = words(a);
     let acc = xs[0] || '';
     for (let i = 1; i < xs.length; i++) acc = '[' + f + ' ' + acc + ' ' + xs[i] + ']';
     return acc;
-  }],
+  },
   // strings
-  ['after', (a) => {
-    const [x, t] = headRest(a);
-    const i = x ? t.indexOf(x) : -1;
-    return i < 0 ? '' : t.slice(i + x.length);
-  }],
-  ['before', (a) => {
-    const [x, t] = headRest(a);
-    const i = x ? t.indexOf(x) : -1;
-    return i < 0 ? '' : t.slice(0, i);
-  }],
-  ['prefix', (a) => {
+  after: (a) => around(a, (t, i, x) => t.slice(i + x.length)),
+  before: (a) => around(a, (t, i) => t.slice(0, i)),
+  prefix: (a) => {
     const w = words(a);
     let p = w[0] || '';
     for (const x of w) while (!x.startsWith(p)) p = p.slice(0, -1);
     return p;
-  }],
-  ['split', (a) => {
+  },
+  split: (a) => {
     const [sep, t] = headRest(a);
     return spaced(split(sep, t));
-  }],
-  ['split-do', (a) => {
-    const [f, r] = headRest(a);
-    const [sep, t] = headRest(r);
+  },
+  'split-do': (a) => {
+    const [f, sep, t] = twoHeads(a);
     return callEach(f, split(sep, t));
-  }],
-  ['substr', substr],
-  ['concat', (a) => a.replace(/(\\.)| +/g, '$1')],
-  ['join', (a) => {
+  },
+  substr,
+  concat: (a) => a.replace(/(\\.)| +/g, '$1'),
+  join: (a) => {
     const [sep, t] = headRest(a);
     return words(t).join(sep);
-  }],
-  ['match', (a) => {
-    const [re, t] = headRest(a);
-    return regexCalls('identity', re, headRest(t)[0], false);
-  }],
-  ['match-do', (a) => {
-    const [f, r] = headRest(a);
-    const [re, t] = headRest(r);
-    return regexCalls(f, re, t, false);
-  }],
-  ['subst-do', (a) => {
-    const [f, r] = headRest(a);
-    const [re, t] = headRest(r);
-    return regexCalls(f, re, t, true);
-  }],
-  ['xml', (a) => {
+  },
+  match: (a) => {
+    const [re, t] = twoHeads(a);
+    return regexCalls('identity', re, t, false);
+  },
+  'match-do': (a) => regexCalls(...twoHeads(a), false),
+  'subst-do': (a) => regexCalls(...twoHeads(a), true),
+  xml: (a) => {
     const [name, t] = headRest(a);
     const i = t.indexOf('<' + name);
     const j = i < 0 ? -1 : t.indexOf('>', i);
     const k = j < 0 ? -1 : t.indexOf('</' + name + '>', j);
     return k < 0 ? '' : t.slice(j + 1, k);
-  }],
-  ['decode', decodeUrl],
+  },
+  decode: decodeUrl,
   // data and reflection
-  ['data', (a, it) => {
-    const [name, value] = headRest(a);
-    if (name) it.define('data-' + name, '', value, 'data');
-    return value;
-  }],
-  ['message', (a, it) => {
-    const [, r] = headRest(a);
-    const [id, text] = headRest(r);
-    if (id) it.define('message-' + id, '', text, 'message');
-    return text;
-  }],
-  ['datas', (a, it) => listNames(it, a, 'data-')],
-  ['funcs', (a, it) => listNames(it, a, '')],
-  ['fargs', macroInfo((d) => d.formals)],
-  ['fbody', macroInfo((d) => braces(d.body))],
-  ['ftime', macroInfo((d) => d.time)],
-  ['FAIL', (a) => '%(FAIL:' + a + ')'],
+  data: (a, it) => defineValue(it, 'data', ...headRest(a)),
+  message: (a, it) => {
+    const [, id, text] = twoHeads(a);
+    return defineValue(it, 'message', id, text);
+  },
+  datas: (a, it) => listNames(it, a, 'data-'),
+  funcs: (a, it) => listNames(it, a, ''),
+  fargs: macroInfo((d) => d.formals),
+  fbody: macroInfo((d) => braces(d.body)),
+  ftime: macroInfo((d) => d.time),
+  FAIL: (a) => '%(FAIL:' + a + ')',
   // security and the world
-  ['encrypt', encrypt],
-  ['decrypt', decrypt],
-  ['content-hash', (a) => contentHash(a)],
-  ['uuid', uuid],
-  ['time', (_, it) => isoTime(it.host.now())],
-  ['wget', wget],
-  ['help', (_, it) => it.help()],
-]);
+  encrypt,
+  decrypt,
+  'content-hash': contentHash,
+  uuid,
+  time: (_, it) => isoTime(it.host.now()),
+  wget,
+  help: (_, it) => it.help(),
+} satisfies Record<string, Builtin>));
 
 /** Builtins whose result is not a function of their text: never memoized. */
 export const IMPURE = new Set(['data', 'message', 'uuid', 'time', 'wget']);
@@ -458,10 +460,7 @@ export function lookup(name: string): Builtin | undefined {
     const allowed = name.slice(5).split('/').filter(Boolean);
     return (a) => sandbox(allowed, a);
   }
-  if (name.startsWith('encrypt')) return encrypt;
-  if (name.startsWith('decrypt')) return decrypt;
-  if (name.startsWith('split')) return BUILTINS.get('split');
-  if (name.startsWith('filter')) return BUILTINS.get('filter');
+  for (const base of ['encrypt', 'decrypt', 'split', 'filter']) if (name.startsWith(base)) return BUILTINS.get(base);
   return undefined;
 }
 

@@ -20,16 +20,19 @@ export function encryptText(text: string, key: string = DEFAULT_KEY): string {
   return '{' + toHex(wordsToBytes(w)) + '}';
 }
 
+const malformed = (why: string): never => {
+  throw new Error('decrypt: ciphertext ' + why);
+};
+
 /** Inverse of encryptText: the plaintext up to the first NUL; throws on malformed ciphertext. */
 export function decryptText(cipher: string, key: string = DEFAULT_KEY): string {
-  let i = 0;
-  while (cipher[i] === ' ') i++;
-  if (cipher[i] === '{') i++;
-  let j = cipher.indexOf('}', i);
-  if (j < 0) for (j = cipher.length; j > i && cipher[j - 1] === ' '; ) j--;
-  const b = fromHex(cipher.slice(i, j));
-  if (!b) throw new Error('decrypt: ciphertext is not hex');
-  if (b.length < 8 || b.length & 3) throw new Error('decrypt: ciphertext must be at least 8 bytes, a multiple of 4');
+  // the hex after an optional '{', up to a '}' or the end
+  const text = trimSpaces(cipher);
+  const start = text[0] === '{' ? 1 : 0;
+  const end = text.indexOf('}', start);
+  const b = fromHex(text.slice(start, end < 0 ? undefined : end));
+  if (!b) return malformed('is not hex');
+  if (b.length < 8 || b.length & 3) malformed('must be at least 8 bytes, a multiple of 4');
   const w = bytesToWords(b, b.length >> 2);
   bteaDecrypt(w, keyFromString(key));
   const p = wordsToBytes(w);

@@ -6,7 +6,8 @@ export type Int = number | bigint;
 
 // The limit as a shift, not as 2 ** 65536: that BigInt alone is 8 KB of heap.
 const MAX_BITS = BigInt(65536);
-const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+const SAFE = BigInt(MAX_SAFE);
 const ZERO = BigInt(0);
 const MAX_DIGITS = 20000;
 
@@ -17,30 +18,17 @@ export function norm(b: bigint): Int {
   return b <= SAFE && b >= -SAFE ? Number(b) : b;
 }
 
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+
 /** C atoi: optional sign, leading digits, otherwise 0 ("12a" is 12, "abc" is 0). */
 export function atoi(w: string): Int {
-  const n = w.length;
-  let i = 0;
-  let neg = false;
-  if (n > 0) {
-    const c = w.charCodeAt(0);
-    if (c === 45 || c === 43) {
-      neg = c === 45;
-      i = 1;
-    }
-  }
-  const start = i;
-  let v = 0;
-  while (i < n) {
-    const d = w.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) break;
-    v = v * 10 + d;
-    i++;
-  }
-  if (i - start <= 15) return neg ? -v : v;
-  if (i - start > MAX_DIGITS) throw new JmlError('number too large (over ' + MAX_DIGITS + ' digits)');
-  const b = BigInt(w.slice(start, i));
-  return norm(neg ? -b : b);
+  const start = w[0] === '-' || w[0] === '+' ? 1 : 0;
+  let end = start;
+  while (isDigit(w.charCodeAt(end))) end++; // NaN past the end
+  if (end - start <= 15) return atoiAt(w, 0, end);
+  if (end - start > MAX_DIGITS) throw new JmlError('number too large (over ' + MAX_DIGITS + ' digits)');
+  const b = BigInt(w.slice(start, end));
+  return norm(w[0] === '-' ? -b : b);
 }
 
 /** atoi of s[i..j) for a short word (under 16 characters), without slicing it out. */
@@ -49,11 +37,7 @@ export function atoiAt(s: string, i: number, j: number): number {
   const neg = c === 45;
   if (neg || c === 43) i++;
   let v = 0;
-  for (; i < j; i++) {
-    const d = s.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) break;
-    v = v * 10 + d;
-  }
+  for (; i < j && isDigit(s.charCodeAt(i)); i++) v = v * 10 + s.charCodeAt(i) - 48;
   return neg ? -v : v;
 }
 
@@ -68,11 +52,7 @@ export function add(a: Int, b: Int): Int {
 }
 
 export function sub(a: Int, b: Int): Int {
-  if (typeof a === 'number' && typeof b === 'number') {
-    const r = a - b;
-    if (Number.isSafeInteger(r)) return r;
-  }
-  return norm(big(a) - big(b));
+  return add(a, -b);
 }
 
 export function mul(a: Int, b: Int): Int {
@@ -106,5 +86,5 @@ export function compare(a: Int, b: Int): number {
 /** A number usable as an index or count (clamped into the safe range). */
 export function toIndex(x: Int): number {
   if (typeof x === 'number') return x;
-  return x > ZERO ? Number.MAX_SAFE_INTEGER : -Number.MAX_SAFE_INTEGER;
+  return x > ZERO ? MAX_SAFE : -MAX_SAFE;
 }

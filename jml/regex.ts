@@ -13,32 +13,33 @@ export interface Regex { nodes: Node[]; groups: number; anchored: boolean }
 const MAX_PATTERN = 512;
 const MAX_WORK = 2_000_000;
 
+const fail = (why: string): never => {
+  throw new JmlError('regexp ' + why);
+};
+const newNode = (op: Op, ch = '', group = 0): Node => ({ op, ch, star: false, group });
+
 export function compile(p: string): Regex {
-  if (p.length > MAX_PATTERN) throw new JmlError('regexp longer than ' + MAX_PATTERN + ' characters');
+  if (p.length > MAX_PATTERN) fail('longer than ' + MAX_PATTERN + ' characters');
   const nodes: Node[] = [];
   const open: number[] = [];
   let groups = 0;
-  let i = 0;
   const anchored = p[0] === '^';
-  if (anchored) i = 1;
-  for (; i < p.length; i++) {
+  for (let i = anchored ? 1 : 0; i < p.length; i++) {
     const c = p[i];
     let node: Node;
     if (c === '(') {
-      node = { op: Op.Open, ch: '', star: false, group: ++groups };
+      node = newNode(Op.Open, '', ++groups);
       open.push(groups);
     } else if (c === ')') {
-      const g = open.pop();
-      if (g === undefined) throw new JmlError('regexp has an unmatched )');
-      node = { op: Op.Close, ch: '', star: false, group: g };
+      node = newNode(Op.Close, '', open.pop() ?? fail('has an unmatched )'));
     } else if (c === '$' && i === p.length - 1) {
-      node = { op: Op.End, ch: '', star: false, group: 0 };
+      node = newNode(Op.End);
     } else if (c === '\\' && p[i + 1] === 'n') {
-      node = { op: Op.NL, ch: '', star: false, group: 0 };
+      node = newNode(Op.NL);
       i++;
     } else {
       if (c === '\\' && i + 1 < p.length) i++;
-      node = { op: c === '.' ? Op.Any : Op.Char, ch: p[i], star: false, group: 0 };
+      node = c === '.' ? newNode(Op.Any) : newNode(Op.Char, p[i]);
     }
     if (p[i + 1] === '*' && (node.op === Op.Char || node.op === Op.Any)) {
       node.star = true;
@@ -46,7 +47,7 @@ export function compile(p: string): Regex {
     }
     nodes.push(node);
   }
-  if (open.length) throw new JmlError('regexp has an unmatched (');
+  if (open.length) fail('has an unmatched (');
   return { nodes, groups, anchored };
 }
 
@@ -71,7 +72,7 @@ function matchAt(re: Regex, s: string, at: number, work: { n: number }): Match |
   let k = 0;
   let t = at;
   for (;;) {
-    if (++work.n > MAX_WORK) throw new JmlError('regexp takes too long');
+    if (++work.n > MAX_WORK) fail('takes too long');
     if (k === nodes.length) {
       const groups: string[] = [];
       for (let g = 1; g <= re.groups; g++) groups.push(gs[g * 2] >= 0 && gs[g * 2 + 1] >= 0 ? s.slice(gs[g * 2], gs[g * 2 + 1]) : '');

@@ -43,9 +43,20 @@ export function utf8Encode(s: string): Uint8Array {
   return out;
 }
 
+/**
+ * text with the code units appended, and units emptied. Callers collect code
+ * units and append them in chunks: String.fromCharCode takes only so many
+ * arguments, and one += per character is slow on big inputs.
+ */
+export function appendUnits(text: string, units: number[]): string {
+  text += String.fromCharCode.apply(null, units);
+  units.length = 0;
+  return text;
+}
+
 export function utf8Decode(b: Uint8Array, start = 0, end = b.length): string {
   let s = '';
-  const u: number[] = []; // UTF-16 code units, flushed in chunks (fromCharCode arg limits)
+  const u: number[] = []; // UTF-16 code units, appended in chunks
   let i = start;
   while (i < end) {
     const c = b[i++];
@@ -71,7 +82,7 @@ export function utf8Decode(b: Uint8Array, start = 0, end = b.length): string {
     }
     if (cp < 0x10000) u.push(cp);
     else u.push(0xd800 + ((cp - 0x10000) >> 10), 0xdc00 + (cp & 0x3ff));
-    if (u.length > 4096) (s += String.fromCharCode.apply(null, u)), (u.length = 0);
+    if (u.length > 4096) s = appendUnits(s, u);
   }
-  return s + String.fromCharCode.apply(null, u);
+  return appendUnits(s, u);
 }

@@ -1,5 +1,5 @@
 // Corrected Block TEA (XXTEA, Wheeler & Needham 1998) on 32-bit words, little-endian.
-import { utf8Encode } from './utf8.ts';
+import { appendUnits, utf8Encode } from './utf8.ts';
 
 const DELTA = 0x9e3779b9;
 
@@ -63,12 +63,12 @@ const hexCode = (n: number) => n + (n < 10 ? 48 : 55); // '0'-'9', 'A'-'F'
 
 export function toHex(b: Uint8Array): string {
   let s = '';
-  const u: number[] = []; // char codes flushed in chunks: += per byte is slow on big inputs
+  const u: number[] = []; // char codes, appended in chunks
   for (let i = 0; i < b.length; i++) {
     u.push(hexCode(b[i] >> 4), hexCode(b[i] & 15));
-    if (u.length > 4096) (s += String.fromCharCode.apply(null, u)), (u.length = 0);
+    if (u.length > 4096) s = appendUnits(s, u);
   }
-  return s + String.fromCharCode.apply(null, u);
+  return appendUnits(s, u);
 }
 
 /** Bytes of a hex string (either case), or null if it has odd length or a non-hex char. */
