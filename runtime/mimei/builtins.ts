@@ -59,42 +59,41 @@ export async function mimeiChanged(node: MagniNode, mid: string, seq: number): P
 }
 
 export function registerMimei(node: MagniNode, store: MimeiStore): void {
-  const b = node.interp.hostBuiltins;
-  const safely = (name: string, f: (a: string, it: Ctx) => string) => (a: string, it: Ctx) => {
-    try {
-      return shown(f(a, it));
-    } catch (e) {
-      throw failure(name, e);
-    }
-  };
-  b.set('mm-ver', safely('mm-ver', (a) => String(store.last(a.trim()))));
-  b.set('mm-get', safely('mm-get', (a) => {
+  /** Defines the builtin name: a write needs the 'state' capability; the result is shown inert, an error named. */
+  const define = (name: string, writes: boolean, f: (a: string) => string) =>
+    node.interp.hostBuiltins.set(name, (a: string, it: Ctx) => {
+      try {
+        if (writes) it.need('state', name);
+        return shown(f(a));
+      } catch (e) {
+        throw failure(name, e);
+      }
+    });
+  define('mm-ver', false, (a) => String(store.last(a.trim())));
+  define('mm-get', false, (a) => {
     const [mid, key] = headRest(a);
     if (store.genesis(mid).db) return dbCommand(store, mid, 'get', [unescapeOutput(key)]).reply;
     const v = store.version(mid);
     return v ? utf8Decode(readFile(store.blocks, v.cid, MAX_TEXT)) : '';
-  }));
+  });
   for (const cmd of ['set', 'del', 'hset', 'hget', 'hgetall', 'lpush', 'lrange']) {
     const [, max, writes] = DB_COMMANDS[cmd];
-    b.set('mm-' + cmd, safely('mm-' + cmd, (a, it) => {
-      if (writes) it.need('state', 'mm-' + cmd);
+    define('mm-' + cmd, writes, (a) => {
       const [mid, rest] = headRest(a);
       return dbCommand(store, mid, cmd, splitArgs(rest, max)).reply;
-    }));
+    });
   }
   // the owner's writes that `run mimei` forwards to a running server (targets/node/forward.ts)
-  b.set('mm-create', safely('mm-create', (a, it) => {
-    it.need('state', 'mm-create');
+  define('mm-create', true, (a) => {
     const kind = a.trim();
     if (kind !== '' && kind !== 'db') throw new Error('[mm-create] makes a file Mimei, [mm-create db] a database');
     return store.create(kind === 'db');
-  }));
-  b.set('mm-setcid', safely('mm-setcid', (a, it) => {
-    it.need('state', 'mm-setcid');
+  });
+  define('mm-setcid', true, (a) => {
     const [mid, cid] = headRest(a.trim());
     const c = parseCid(cid.trim()).bytes;
     if (!store.blocks.hasBlock(c)) throw new Error('the block ' + cid.trim().slice(0, 80) + ' is not here: store it first');
     return String(store.commit(mid, c).seq);
-  }));
+  });
   store.onChange = (mid, seq) => void mimeiChanged(node, mid, seq).catch((e) => node.host.log('%(ERROR:on-mimei: ' + (e as Error).message + ')'));
 }
