@@ -24,6 +24,10 @@ const err = (why: string) => new Error('dag-cbor: ' + why);
 /** Sets a plain data property: a key such as "__proto__" from anyone's data stays data, never the object's prototype. */
 export const setOwn = (o: object, key: string, value: unknown): void => void Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
 
+/** Whether v is a map (a plain object: not null, an array, bytes or a link). */
+export const isMap = (v: Value): v is { [key: string]: Value } =>
+  !!v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array) && !(v instanceof Link);
+
 /** Map key order: shorter first, then bytewise (RFC 7049 canonical, as DAG-CBOR asks). */
 function keyOrder(a: Uint8Array, b: Uint8Array): number {
   if (a.length !== b.length) return a.length - b.length;

@@ -4,7 +4,7 @@
 // small databases: the block is bounded (MAX_BLOCK).
 import { mimeiError } from './mimei-error.ts';
 import { DAG_CBOR } from '../identity/cid.ts';
-import { decode, encode, setOwn, type Value } from './dag-cbor.ts';
+import { decode, encode, isMap, setOwn, type Value } from './dag-cbor.ts';
 import type { MimeiStore } from './mimei.ts';
 
 type Hash = { [field: string]: string };
@@ -22,7 +22,7 @@ export function dbOf(store: MimeiStore, mid: string, seq?: number): Db {
   if (!store.genesis(mid).db) throw mimeiError(mid + ' is not a database (made without --db)');
   const r = store.version(mid, seq);
   const v = r ? decode(store.blocks.need(r.cid)) : {};
-  if (!v || typeof v !== 'object' || Array.isArray(v) || v instanceof Uint8Array) throw mimeiError('the database block is not a map');
+  if (!isMap(v)) throw mimeiError('the database block is not a map');
   return v as Db;
 }
 
@@ -30,8 +30,8 @@ export function dbOf(store: MimeiStore, mid: string, seq?: number): Db {
 const own = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
 
 function typed<T>(db: Db, key: string, check: (v: unknown) => boolean, fresh: () => T): T {
-  const v = own(db, key) ? db[key] : undefined;
-  if (v === undefined) return fresh();
+  if (!own(db, key)) return fresh();
+  const v = db[key];
   if (!check(v)) throw mimeiError(`WRONGTYPE ${key} holds another kind of value`);
   return v as T;
 }
@@ -58,7 +58,7 @@ const int = (s: string): number => {
 export function dbCommand(store: MimeiStore, mid: string, cmd: string, args: string[]): { reply: string; ver?: number } {
   const spec = DB_COMMANDS[cmd];
   if (!spec) throw mimeiError('unknown database command ' + cmd.slice(0, 20) + ' (' + Object.keys(DB_COMMANDS).join(' ') + ')');
-  if (args.length < spec[0] || (spec[1] >= 0 && args.length > spec[1])) throw mimeiError(`${cmd} takes ${spec[0]}${spec[1] < 0 ? ' or more' : spec[1] > spec[0] ? '-' + spec[1] : ''} arguments`);
+  if (args.length < spec[0] || (spec[1] >= 0 && args.length > spec[1])) throw mimeiError(`${cmd} takes ${spec[0]}${spec[1] < 0 ? ' or more' : ''} arguments`);
   const db = dbOf(store, mid);
   const [k, a, b] = args;
   let reply = '';

@@ -4,7 +4,7 @@
 // chunk and the total size, and holds one chunk at a time.
 import { concatAll } from '../identity/bytes.ts';
 import { decodeCid, DAG_CBOR, RAW } from '../identity/cid.ts';
-import { decode, encode, Link, type Value } from './dag-cbor.ts';
+import { decode, encode, isMap, Link, type Value } from './dag-cbor.ts';
 import type { BlockStore } from './store.ts';
 
 export const CHUNK = 256 * 1024;
@@ -41,7 +41,7 @@ export function addFile(store: BlockStore, parts: Iterable<Uint8Array>, chunkSiz
 /** A manifest block's value, checked. */
 export function manifestOf(v: Value): Manifest {
   const m = v as unknown as Manifest;
-  const ok = v && typeof v === 'object' && Object.keys(v).length === 2 && Number.isSafeInteger(m.size) && m.size >= 0 && Array.isArray(m.chunks);
+  const ok = isMap(v) && Object.keys(v).length === 2 && Number.isSafeInteger(m.size) && m.size >= 0 && Array.isArray(m.chunks);
   if (!ok || !m.chunks.every((c) => c instanceof Link && decodeCid(c.bytes).codec === RAW)) throw new Error('file: not a manifest {size, chunks: [raw links]}');
   return m;
 }

@@ -12,7 +12,7 @@ import { checkRawKey } from '../identity/publicKey.ts';
 import { isShortId, type Sha256, shortIdOfHash } from '../identity/shortId.ts';
 import { utf8Encode } from '../../jml/utf8.ts';
 import { sameBytes } from './block.ts';
-import { decode, encode, Link, type Value } from './dag-cbor.ts';
+import { decode, encode, isMap, Link, type Value } from './dag-cbor.ts';
 
 export interface Genesis {
   type: KeyType;
@@ -47,7 +47,7 @@ const isInt = (x: unknown, min: number): x is number => Number.isSafeInteger(x) 
 
 /** The value's fields, when it is a map with exactly these keys; else a clear error. */
 function fields(v: Value, keys: string[], what: string): Record<string, Value> {
-  if (!v || typeof v !== 'object' || Array.isArray(v) || v instanceof Uint8Array || v instanceof Link || Object.keys(v).sort().join() !== keys.join())
+  if (!isMap(v) || Object.keys(v).sort().join() !== keys.join())
     throw mimeiError(`not a ${what} record {${keys.join(', ')}}`);
   return v;
 }
