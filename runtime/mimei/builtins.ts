@@ -12,7 +12,7 @@
 import { OWNER } from '../../jml/capabilities.ts';
 import type { Ctx } from '../../jml/evaluation.ts';
 import { JmlError } from '../../jml/errors.ts';
-import { headRest, inertArg, isEscaped, unescapeOutput } from '../../jml/text.ts';
+import { headRest, indexUnescaped, inertArg, unescapeOutput } from '../../jml/text.ts';
 import { parseCid } from '../identity/cid.ts';
 import { isShortId } from '../identity/shortId.ts';
 import { utf8Decode } from '../../jml/utf8.ts';
@@ -28,9 +28,9 @@ const MAX_TEXT = 1 << 20;
 function nextWord(text: string): [string, string, boolean] {
   let i = 0;
   while (text.charCodeAt(i) === 32) i++;
-  let j = i;
-  while (j < text.length && !(text.charCodeAt(j) === 32 && !isEscaped(text, j))) j++;
-  return [unescapeOutput(text.slice(i, j)), text.slice(j + 1), j < text.length];
+  const space = indexUnescaped(text, ' ', i);
+  const j = space < 0 ? text.length : space;
+  return [unescapeOutput(text.slice(i, j)), text.slice(j + 1), space >= 0];
 }
 
 /** The first n - 1 words, then the rest of the text (unescaped, maybe empty after a space) as the last; all words when n < 0. */

@@ -72,14 +72,17 @@ export function genesisOf(bytes: Uint8Array): Genesis {
 
 type Unsigned = Omit<VersionRecord, 'sig'>;
 
-const signedBytes = (r: Unsigned): Uint8Array =>
-  concatBytes(DOMAIN, encode({ mid: r.mid, seq: r.seq, cid: new Link(r.cid), time: r.time, genesis: new Link(r.genesis), type: r.type, key: r.key }));
+/** The fields a signature covers, as they are encoded (the CIDs as links). */
+const unsignedValue = (r: Unsigned): { [key: string]: Value } =>
+  ({ mid: r.mid, seq: r.seq, cid: new Link(r.cid), time: r.time, genesis: new Link(r.genesis), type: r.type, key: r.key });
+
+const signedBytes = (r: Unsigned): Uint8Array => concatBytes(DOMAIN, encode(unsignedValue(r)));
 
 /** A version record, signed by this node's key: its bytes. */
 export function signVersion(host: Required<Pick<Host, 'nodeKey'>>, r: Omit<Unsigned, 'type' | 'key'>): Uint8Array {
   const k = host.nodeKey();
   const u = { ...r, type: k.type, key: k.publicKey };
-  return encode({ ...u, cid: new Link(r.cid), genesis: new Link(r.genesis), sig: k.sign(signedBytes(u)) });
+  return encode({ ...unsignedValue(u), sig: k.sign(signedBytes(u)) });
 }
 
 /** A version record's fields, checked for shape (not yet for its signature: checkVersion). */

@@ -9,18 +9,14 @@ import { MAX_BLOCK } from './dag-cbor.ts';
 
 export type BlockHost = Required<Pick<Host, 'sha256' | 'readBytes' | 'writeBytes' | 'listFiles'>> & Host;
 
-export function blockHost(host: Host): BlockHost {
-  if (!host.sha256 || !host.readBytes || !host.writeBytes || !host.listFiles) throw new Error('this host has no binary files: no Mimei store');
-  return host as BlockHost;
-}
-
 export class BlockStore {
   readonly host: BlockHost;
-  constructor(host: Host, readonly dir: string) {
-    this.host = blockHost(host);
+  constructor(host: Host, private readonly blockDir: string) {
+    if (!host.sha256 || !host.readBytes || !host.writeBytes || !host.listFiles) throw new Error('this host has no binary files: no Mimei store');
+    this.host = host as BlockHost;
   }
 
-  private fileOf = (cid: Uint8Array) => this.dir + '/' + cidToString(cid);
+  private fileOf = (cid: Uint8Array) => this.blockDir + '/' + cidToString(cid);
 
   /** Store bytes as a block of codec (raw by default): its CID. */
   put(bytes: Uint8Array, codec = RAW): Uint8Array {
@@ -72,7 +68,7 @@ export class BlockStore {
   /** The CIDs of the blocks held (file names that are not CIDs, such as temp files, are skipped). */
   cids(): Uint8Array[] {
     const out: Uint8Array[] = [];
-    for (const name of this.host.listFiles(this.dir)) {
+    for (const name of this.host.listFiles(this.blockDir)) {
       try {
         out.push(parseCid(name).bytes);
       } catch {}
