@@ -20,6 +20,7 @@ export const MAX_BLOCK = 1 << 20;
 export const MAX_DEPTH = 64;
 
 const err = (why: string) => new Error('dag-cbor: ' + why);
+const tooBig = (max: number) => err(`more than ${max} bytes`);
 
 /** Sets a plain data property: a key such as "__proto__" from anyone's data stays data, never the object's prototype. */
 export const setOwn = (o: object, key: string, value: unknown): void => void Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
@@ -45,7 +46,7 @@ export function encode(value: Value, max = MAX_BLOCK): Uint8Array {
   };
   const bytes = (major: number, b: Uint8Array) => {
     head(major, b.length);
-    if (out.length + b.length > max) throw err(`more than ${max} bytes`);
+    if (out.length + b.length > max) throw tooBig(max);
     for (let i = 0; i < b.length; i++) out.push(b[i]);
   };
   const item = (v: Value, depth: number): void => {
@@ -76,12 +77,12 @@ export function encode(value: Value, max = MAX_BLOCK): Uint8Array {
     } else throw err('cannot encode ' + typeof v);
   };
   item(value, 0);
-  if (out.length > max) throw err(`more than ${max} bytes`);
+  if (out.length > max) throw tooBig(max);
   return new Uint8Array(out);
 }
 
 export function decode(b: Uint8Array, max = MAX_BLOCK): Value {
-  if (b.length > max) throw err(`more than ${max} bytes`);
+  if (b.length > max) throw tooBig(max);
   let at = 0;
   const fail = (why: string): never => {
     throw err(why + ' at byte ' + at);
@@ -143,7 +144,8 @@ export function decode(b: Uint8Array, max = MAX_BLOCK): Value {
           if (b[at] >> 5 !== 3) fail('a key not a string');
           const k = text(b[at++] & 31);
           const kb = b.subarray(textAt, at);
-          if (last && keyOrder(last, kb) >= 0) fail(keyOrder(last, kb) ? 'keys out of order' : 'duplicate key');
+          const order = last ? keyOrder(last, kb) : -1;
+          if (order >= 0) fail(order ? 'keys out of order' : 'duplicate key');
           last = kb;
           setOwn(out, k, item(depth + 1));
         }

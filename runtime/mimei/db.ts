@@ -40,10 +40,8 @@ const isHash = (v: unknown) => typeof v === 'object' && !isList(v);
 
 /** Redis's LRANGE indexes: inclusive, negative from the end. */
 function range(list: string[], start: number, stop: number): string[] {
-  const n = list.length;
-  const a = start < 0 ? Math.max(0, n + start) : start;
-  const b = stop < 0 ? n + stop : Math.min(stop, n - 1);
-  return list.slice(a, b + 1);
+  // slice counts a negative start from the end (down to 0) and stops at the end by itself
+  return list.slice(start, (stop < 0 ? list.length + stop : stop) + 1);
 }
 
 const int = (s: string): number => {
