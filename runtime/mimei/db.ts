@@ -29,8 +29,9 @@ export function dbOf(store: MimeiStore, mid: string, seq?: number): Db {
 // Keys are anyone's text: "__proto__" or "toString" must be plain keys, never the object's own machinery.
 const own = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
 
-function typed<T>(db: Db, key: string, check: (v: unknown) => boolean, fresh: () => T): T {
-  if (!own(db, key)) return fresh();
+/** The value at key, which check must accept; empty when there is none. */
+function typed<T>(db: Db, key: string, check: (v: unknown) => boolean, empty: T): T {
+  if (!own(db, key)) return empty;
   const v = db[key];
   if (!check(v)) throw mimeiError(`WRONGTYPE ${key} holds another kind of value`);
   return v as T;
@@ -60,17 +61,17 @@ export function dbCommand(store: MimeiStore, mid: string, cmd: string, args: str
   const db = dbOf(store, mid);
   const [k, a, b] = args;
   let reply = '';
-  if (cmd === 'get') reply = typed<string>(db, k, (v) => typeof v === 'string', () => '');
+  if (cmd === 'get') reply = typed<string>(db, k, (v) => typeof v === 'string', '');
   else if (cmd === 'set') setOwn(db, k, a), (reply = 'OK');
   else if (cmd === 'del') reply = String(args.filter((x) => own(db, x) && delete db[x]).length);
   else if (cmd === 'keys') reply = Object.keys(db).join('\n');
   else if (cmd === 'hget' || cmd === 'hgetall' || cmd === 'hset') {
-    const h = typed<Hash>(db, k, isHash, () => ({}));
+    const h = typed<Hash>(db, k, isHash, {});
     if (cmd === 'hget') reply = own(h, a) ? h[a] : '';
     else if (cmd === 'hgetall') reply = Object.keys(h).flatMap((f) => [f, h[f]]).join('\n');
     else (reply = own(h, a) ? '0' : '1'), setOwn(h, a, b), setOwn(db, k, h);
   } else {
-    const l = typed<string[]>(db, k, isList, () => []);
+    const l = typed<string[]>(db, k, isList, []);
     if (cmd === 'lrange') reply = range(l, int(a), int(b)).join('\n');
     else setOwn(db, k, [...args.slice(1).reverse(), ...l]), (reply = String(l.length + args.length - 1));
   }

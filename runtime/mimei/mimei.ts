@@ -29,7 +29,7 @@ export class MimeiStore {
   /** Called after a version from elsewhere is accepted (the on-mimei hook). */
   onChange?: (mid: string, seq: number) => void;
 
-  constructor(readonly host: Host, stateFile: string, readonly opts: MimeiOptions = {}) {
+  constructor(readonly host: Host, stateFile: string, private readonly storeOptions: MimeiOptions = {}) {
     this.blocks = new BlockStore(host, stateFile + '.blocks');
     this.indexFile = stateFile + '.mimei';
     for (const l of host.readLines(this.indexFile)) {
@@ -67,7 +67,7 @@ export class MimeiStore {
   }
 
   private writableHost(): Required<Host> {
-    if (this.opts.readOnly) throw mimeiError(this.opts.readOnly);
+    if (this.storeOptions.readOnly) throw mimeiError(this.storeOptions.readOnly);
     return this.keyedHost();
   }
 
@@ -158,7 +158,8 @@ export class MimeiStore {
     const gBytes = this.blocks.getBlock(h ? h.genesis : r.genesis);
     if (!gBytes || (h && !sameBytes(h.genesis, r.genesis))) throw mimeiError('the genesis of ' + r.mid + ' is not here');
     checkVersion(host, r, this.genesisNaming(r.mid, gBytes));
-    if (h && r.seq <= this.last(r.mid)) throw mimeiError(`version ${r.seq} of ${r.mid} is not newer than version ${this.last(r.mid)} held (replayed?)`);
+    const last = h ? this.last(r.mid) : 0;
+    if (r.seq <= last) throw mimeiError(`version ${r.seq} of ${r.mid} is not newer than version ${last} held (replayed?)`);
     const cid = this.blocks.put(bytes, DAG_CBOR);
     if (!h) {
       this.remember(r.mid, 0, r.genesis);
