@@ -41,7 +41,7 @@ export function encode(value: Value, max = MAX_BLOCK): Uint8Array {
   const head = (major: number, x: number) => {
     const m = major << 5;
     const k = x < 24 ? 0 : x < 256 ? 1 : x < 65536 ? 2 : x < 2 ** 32 ? 4 : 8;
-    out.push(k ? m | (23 + Math.log2(k) + 1) : m | x);
+    out.push(k ? m | (24 + Math.log2(k)) : m | x);
     for (let i = k - 1; i >= 0; i--) out.push(Math.floor(x / 2 ** (8 * i)) % 256);
   };
   const bytes = (major: number, b: Uint8Array) => {
