@@ -3,7 +3,7 @@
 // writeBytes); every read is checked against the CID, and a block that fails
 // is removed and refused, so a bad byte on disk is never handed on.
 import type { Host } from '../host.ts';
-import { cidToString, parseCid, RAW } from '../identity/cid.ts';
+import { cidToString, RAW } from '../identity/cid.ts';
 import { checkBlock, cidOf } from './block.ts';
 import { MAX_BLOCK } from './dag-cbor.ts';
 
@@ -63,16 +63,5 @@ export class BlockStore {
     const b = this.getBlock(cid);
     if (!b) throw new Error('block not in the store: ' + cidToString(cid));
     return b;
-  }
-
-  /** The CIDs of the blocks held (file names that are not CIDs, such as temp files, are skipped). */
-  cids(): Uint8Array[] {
-    const out: Uint8Array[] = [];
-    for (const name of this.host.listFiles(this.blockDir)) {
-      try {
-        out.push(parseCid(name).bytes);
-      } catch {}
-    }
-    return out;
   }
 }
