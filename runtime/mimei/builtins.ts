@@ -24,25 +24,25 @@ import type { MimeiStore } from './mimei.ts';
 /** What [mm-get] reads of a file Mimei, at most. */
 const MAX_TEXT = 1 << 20;
 
-/** The next word (a space after a backslash is part of it, as inertArg makes it), unescaped; the rest; whether a space ended it. */
-function nextWord(text: string): [string, string, boolean] {
-  let i = 0;
-  while (text.charCodeAt(i) === 32) i++;
-  const space = indexUnescaped(text, ' ', i);
-  const j = space < 0 ? text.length : space;
-  return [unescapeOutput(text.slice(i, j)), text.slice(j + 1), space >= 0];
-}
-
-/** The first n - 1 words, then the rest of the text (unescaped, maybe empty after a space) as the last; all words when n < 0. */
+/**
+ * The first n - 1 words, then the rest of the text (maybe empty after a
+ * space) as the last; all words when n < 0. A space after a backslash is part
+ * of a word (as inertArg makes it); every part is unescaped.
+ */
 function splitArgs(text: string, n: number): string[] {
   const out: string[] = [];
-  let spaced = false;
-  while ((n < 0 || out.length < n - 1) && text.trim()) {
-    const [w, rest, space] = nextWord(text);
-    out.push(w);
-    (text = rest), (spaced = space);
+  let at = 0; // where the text not yet split starts
+  while (n < 0 || out.length < n - 1) {
+    if (!text.slice(at).trim()) return out;
+    while (text.charCodeAt(at) === 32) at++;
+    const space = indexUnescaped(text, ' ', at);
+    out.push(unescapeOutput(text.slice(at, space < 0 ? text.length : space)));
+    if (space < 0) return out;
+    at = space + 1;
   }
-  if (n >= 0 && (text.trim() || (spaced && out.length === n - 1))) out.push(unescapeOutput(text));
+  const rest = text.slice(at);
+  // the last part may be empty only after a space (`[mm-set M k ]` sets k to "")
+  if (out.length || rest.trim()) out.push(unescapeOutput(rest));
   return out;
 }
 
