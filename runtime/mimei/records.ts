@@ -52,11 +52,10 @@ function fields(v: Value, keys: string[], what: string): Record<string, Value> {
   return v;
 }
 
-function keyOf(f: Record<string, Value>): { type: KeyType; key: Uint8Array } {
-  const type = f.type as KeyType;
+/** Throws unless the record's type and key are a public key. */
+function checkKey(f: Record<string, Value>): void {
   if (!(f.key instanceof Uint8Array)) throw mimeiError('not a key');
-  checkRawKey(type, f.key); // refuses a type it does not know
-  return { type, key: f.key };
+  checkRawKey(f.type as KeyType, f.key); // refuses a type it does not know
 }
 
 export function makeGenesis(host: Required<Pick<Host, 'nodeKey'>> & Host, db: boolean): Uint8Array {
@@ -67,7 +66,8 @@ export function makeGenesis(host: Required<Pick<Host, 'nodeKey'>> & Host, db: bo
 export function genesisOf(bytes: Uint8Array): Genesis {
   const f = fields(decode(bytes), ['created', 'db', 'key', 'nonce', 'type'], 'genesis');
   if (!isInt(f.created, 0) || typeof f.db !== 'boolean' || !(f.nonce instanceof Uint8Array) || f.nonce.length > 64) throw mimeiError('a malformed genesis record');
-  return { ...keyOf(f), created: f.created, db: f.db, nonce: f.nonce };
+  checkKey(f);
+  return f as unknown as Genesis; // exactly a genesis's fields, each checked
 }
 
 type Unsigned = Omit<VersionRecord, 'sig'>;
@@ -91,7 +91,9 @@ export function versionOf(bytes: Uint8Array): VersionRecord {
   const f = fields(decode(bytes), ['cid', 'genesis', 'key', 'mid', 'seq', 'sig', 'time', 'type'], 'version');
   if (typeof f.mid !== 'string' || !isShortId(f.mid) || !isInt(f.seq, 1) || !isInt(f.time, 0) || !(f.cid instanceof Link) || !(f.genesis instanceof Link) || !(f.sig instanceof Uint8Array) || f.sig.length > 128)
     throw mimeiError('a malformed version record');
-  return { ...keyOf(f), mid: f.mid, seq: f.seq, time: f.time, cid: f.cid.bytes, genesis: f.genesis.bytes, sig: f.sig };
+  checkKey(f);
+  // the other fields are as checked; the CIDs come out of their links
+  return { ...(f as unknown as VersionRecord), cid: f.cid.bytes, genesis: f.genesis.bytes };
 }
 
 /** Throws unless r is signed by the owner that genesis names. */
