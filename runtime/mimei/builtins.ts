@@ -90,10 +90,11 @@ export function registerMimei(node: MagniNode, store: MimeiStore): void {
     return store.create(kind === 'db');
   });
   define('mm-setcid', true, (a) => {
-    const [mid, cid] = headRest(a.trim());
-    const c = parseCid(cid.trim()).bytes;
-    if (!store.blocks.hasBlock(c)) throw new Error('the block ' + cid.trim().slice(0, 80) + ' is not here: store it first');
-    return String(store.commit(mid, c).seq);
+    const [mid, rest] = headRest(a.trim());
+    const cid = rest.trim();
+    const bytes = parseCid(cid).bytes;
+    if (!store.blocks.hasBlock(bytes)) throw new Error('the block ' + cid.slice(0, 80) + ' is not here: store it first');
+    return String(store.commit(mid, bytes).seq);
   });
   store.onChange = (mid, seq) => void mimeiChanged(node, mid, seq).catch((e) => node.host.log('%(ERROR:on-mimei: ' + (e as Error).message + ')'));
 }

@@ -29,8 +29,8 @@ export const setOwn = (o: object, key: string, value: unknown): void => void Obj
 export const isMap = (v: Value): v is { [key: string]: Value } =>
   !!v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array) && !(v instanceof Link);
 
-/** Map key order: shorter first, then bytewise (RFC 7049 canonical, as DAG-CBOR asks). */
-function keyOrder(a: Uint8Array, b: Uint8Array): number {
+/** Byte arrays in order: shorter first, then bytewise (RFC 7049 canonical map key order, as DAG-CBOR asks); 0 when equal. */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   if (a.length !== b.length) return a.length - b.length;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
   return 0;
@@ -67,7 +67,7 @@ export function encode(value: Value, max = MAX_BLOCK): Uint8Array {
       head(4, v.length);
       for (const x of v) item(x, depth + 1);
     } else if (typeof v === 'object') {
-      const keys = Object.keys(v).map((k) => [utf8Encode(k), k] as const).sort((a, b) => keyOrder(a[0], b[0]));
+      const keys = Object.keys(v).map((k) => [utf8Encode(k), k] as const).sort((a, b) => compareBytes(a[0], b[0]));
       head(5, keys.length);
       for (const [kb, k] of keys) {
         if (v[k] === undefined) throw err(k + ' is undefined');
@@ -111,7 +111,7 @@ export function decode(b: Uint8Array, max = MAX_BLOCK): Value {
     textAt = at;
     const s = utf8Decode(b, at, at + len);
     // utf8Decode writes U+FFFD for bad bytes: only then compare, to refuse invalid UTF-8
-    if (s.indexOf('\ufffd') >= 0 && keyOrder(utf8Encode(s), b.subarray(at, at + len))) fail('invalid UTF-8');
+    if (s.indexOf('\ufffd') >= 0 && compareBytes(utf8Encode(s), b.subarray(at, at + len))) fail('invalid UTF-8');
     at += len;
     return s;
   };
@@ -144,7 +144,7 @@ export function decode(b: Uint8Array, max = MAX_BLOCK): Value {
           if (b[at] >> 5 !== 3) fail('a key not a string');
           const k = text(b[at++] & 31);
           const kb = b.subarray(textAt, at);
-          const order = last ? keyOrder(last, kb) : -1;
+          const order = last ? compareBytes(last, kb) : -1;
           if (order >= 0) fail(order ? 'keys out of order' : 'duplicate key');
           last = kb;
           setOwn(out, k, item(depth + 1));
