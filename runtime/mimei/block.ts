@@ -3,10 +3,11 @@
 import { cidToString, cidV1, decodeCid } from '../identity/cid.ts';
 import { encodeMultihash, SHA2_256 } from '../identity/multihash.ts';
 import type { Sha256 } from '../identity/shortId.ts';
+import { compareBytes } from './dag-cbor.ts';
 
 export const cidOf = (sha256: Sha256, codec: number, bytes: Uint8Array): Uint8Array => cidV1(codec, encodeMultihash(SHA2_256, sha256(bytes)));
 
-export const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+export const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => compareBytes(a, b) === 0;
 
 /** Throws unless bytes are the block cid names (CIDv1, sha2-256). */
 export function checkBlock(sha256: Sha256, cid: Uint8Array, bytes: Uint8Array): void {

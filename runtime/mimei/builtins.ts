@@ -12,7 +12,7 @@
 import { OWNER } from '../../jml/capabilities.ts';
 import type { Ctx } from '../../jml/evaluation.ts';
 import { JmlError } from '../../jml/errors.ts';
-import { headRest, inertArg, isEscaped, unescapeOutput } from '../../jml/text.ts';
+import { headRest, indexUnescaped, inertArg, unescapeOutput } from '../../jml/text.ts';
 import { parseCid } from '../identity/cid.ts';
 import { isShortId } from '../identity/shortId.ts';
 import { utf8Decode } from '../../jml/utf8.ts';
@@ -24,25 +24,25 @@ import type { MimeiStore } from './mimei.ts';
 /** What [mm-get] reads of a file Mimei, at most. */
 const MAX_TEXT = 1 << 20;
 
-/** The next word (a space after a backslash is part of it, as inertArg makes it), unescaped; the rest; whether a space ended it. */
-function nextWord(text: string): [string, string, boolean] {
-  let i = 0;
-  while (text.charCodeAt(i) === 32) i++;
-  let j = i;
-  while (j < text.length && !(text.charCodeAt(j) === 32 && !isEscaped(text, j))) j++;
-  return [unescapeOutput(text.slice(i, j)), text.slice(j + 1), j < text.length];
-}
-
-/** The first n - 1 words, then the rest of the text (unescaped, maybe empty after a space) as the last; all words when n < 0. */
+/**
+ * The first n - 1 words, then the rest of the text (maybe empty after a
+ * space) as the last; all words when n < 0. A space after a backslash is part
+ * of a word (as inertArg makes it); every part is unescaped.
+ */
 function splitArgs(text: string, n: number): string[] {
   const out: string[] = [];
-  let spaced = false;
-  while ((n < 0 || out.length < n - 1) && text.trim()) {
-    const [w, rest, space] = nextWord(text);
-    out.push(w);
-    (text = rest), (spaced = space);
+  let at = 0; // where the text not yet split starts
+  while (n < 0 || out.length < n - 1) {
+    if (!text.slice(at).trim()) return out;
+    while (text.charCodeAt(at) === 32) at++;
+    const space = indexUnescaped(text, ' ', at);
+    out.push(unescapeOutput(text.slice(at, space < 0 ? text.length : space)));
+    if (space < 0) return out;
+    at = space + 1;
   }
-  if (n >= 0 && (text.trim() || (spaced && out.length === n - 1))) out.push(unescapeOutput(text));
+  const rest = text.slice(at);
+  // the last part may be empty only after a space (`[mm-set M k ]` sets k to "")
+  if (out.length || rest.trim()) out.push(unescapeOutput(rest));
   return out;
 }
 
@@ -59,42 +59,42 @@ export async function mimeiChanged(node: MagniNode, mid: string, seq: number): P
 }
 
 export function registerMimei(node: MagniNode, store: MimeiStore): void {
-  const b = node.interp.hostBuiltins;
-  const safely = (name: string, f: (a: string, it: Ctx) => string) => (a: string, it: Ctx) => {
-    try {
-      return shown(f(a, it));
-    } catch (e) {
-      throw failure(name, e);
-    }
-  };
-  b.set('mm-ver', safely('mm-ver', (a) => String(store.last(a.trim()))));
-  b.set('mm-get', safely('mm-get', (a) => {
+  /** Defines the builtin name: a write needs the 'state' capability; the result is shown inert, an error named. */
+  const define = (name: string, writes: boolean, f: (a: string) => string) =>
+    node.interp.hostBuiltins.set(name, (a: string, it: Ctx) => {
+      try {
+        if (writes) it.need('state', name);
+        return shown(f(a));
+      } catch (e) {
+        throw failure(name, e);
+      }
+    });
+  define('mm-ver', false, (a) => String(store.last(a.trim())));
+  define('mm-get', false, (a) => {
     const [mid, key] = headRest(a);
     if (store.genesis(mid).db) return dbCommand(store, mid, 'get', [unescapeOutput(key)]).reply;
     const v = store.version(mid);
     return v ? utf8Decode(readFile(store.blocks, v.cid, MAX_TEXT)) : '';
-  }));
+  });
   for (const cmd of ['set', 'del', 'hset', 'hget', 'hgetall', 'lpush', 'lrange']) {
     const [, max, writes] = DB_COMMANDS[cmd];
-    b.set('mm-' + cmd, safely('mm-' + cmd, (a, it) => {
-      if (writes) it.need('state', 'mm-' + cmd);
+    define('mm-' + cmd, writes, (a) => {
       const [mid, rest] = headRest(a);
       return dbCommand(store, mid, cmd, splitArgs(rest, max)).reply;
-    }));
+    });
   }
   // the owner's writes that `run mimei` forwards to a running server (targets/node/forward.ts)
-  b.set('mm-create', safely('mm-create', (a, it) => {
-    it.need('state', 'mm-create');
+  define('mm-create', true, (a) => {
     const kind = a.trim();
     if (kind !== '' && kind !== 'db') throw new Error('[mm-create] makes a file Mimei, [mm-create db] a database');
     return store.create(kind === 'db');
-  }));
-  b.set('mm-setcid', safely('mm-setcid', (a, it) => {
-    it.need('state', 'mm-setcid');
-    const [mid, cid] = headRest(a.trim());
-    const c = parseCid(cid.trim()).bytes;
-    if (!store.blocks.hasBlock(c)) throw new Error('the block ' + cid.trim().slice(0, 80) + ' is not here: store it first');
-    return String(store.commit(mid, c).seq);
-  }));
+  });
+  define('mm-setcid', true, (a) => {
+    const [mid, rest] = headRest(a.trim());
+    const cid = rest.trim();
+    const bytes = parseCid(cid).bytes;
+    if (!store.blocks.hasBlock(bytes)) throw new Error('the block ' + cid.slice(0, 80) + ' is not here: store it first');
+    return String(store.commit(mid, bytes).seq);
+  });
   store.onChange = (mid, seq) => void mimeiChanged(node, mid, seq).catch((e) => node.host.log('%(ERROR:on-mimei: ' + (e as Error).message + ')'));
 }

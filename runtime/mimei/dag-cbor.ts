@@ -20,12 +20,17 @@ export const MAX_BLOCK = 1 << 20;
 export const MAX_DEPTH = 64;
 
 const err = (why: string) => new Error('dag-cbor: ' + why);
+const tooBig = (max: number) => err(`more than ${max} bytes`);
 
 /** Sets a plain data property: a key such as "__proto__" from anyone's data stays data, never the object's prototype. */
 export const setOwn = (o: object, key: string, value: unknown): void => void Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
 
-/** Map key order: shorter first, then bytewise (RFC 7049 canonical, as DAG-CBOR asks). */
-function keyOrder(a: Uint8Array, b: Uint8Array): number {
+/** Whether v is a map (a plain object: not null, an array, bytes or a link). */
+export const isMap = (v: Value): v is { [key: string]: Value } =>
+  !!v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array) && !(v instanceof Link);
+
+/** Byte arrays in order: shorter first, then bytewise (RFC 7049 canonical map key order, as DAG-CBOR asks); 0 when equal. */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   if (a.length !== b.length) return a.length - b.length;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
   return 0;
@@ -36,12 +41,12 @@ export function encode(value: Value, max = MAX_BLOCK): Uint8Array {
   const head = (major: number, x: number) => {
     const m = major << 5;
     const k = x < 24 ? 0 : x < 256 ? 1 : x < 65536 ? 2 : x < 2 ** 32 ? 4 : 8;
-    out.push(k ? m | (23 + Math.log2(k) + 1) : m | x);
+    out.push(k ? m | (24 + Math.log2(k)) : m | x);
     for (let i = k - 1; i >= 0; i--) out.push(Math.floor(x / 2 ** (8 * i)) % 256);
   };
   const bytes = (major: number, b: Uint8Array) => {
     head(major, b.length);
-    if (out.length + b.length > max) throw err(`more than ${max} bytes`);
+    if (out.length + b.length > max) throw tooBig(max);
     for (let i = 0; i < b.length; i++) out.push(b[i]);
   };
   const item = (v: Value, depth: number): void => {
@@ -62,7 +67,7 @@ export function encode(value: Value, max = MAX_BLOCK): Uint8Array {
       head(4, v.length);
       for (const x of v) item(x, depth + 1);
     } else if (typeof v === 'object') {
-      const keys = Object.keys(v).map((k) => [utf8Encode(k), k] as const).sort((a, b) => keyOrder(a[0], b[0]));
+      const keys = Object.keys(v).map((k) => [utf8Encode(k), k] as const).sort((a, b) => compareBytes(a[0], b[0]));
       head(5, keys.length);
       for (const [kb, k] of keys) {
         if (v[k] === undefined) throw err(k + ' is undefined');
@@ -72,12 +77,12 @@ export function encode(value: Value, max = MAX_BLOCK): Uint8Array {
     } else throw err('cannot encode ' + typeof v);
   };
   item(value, 0);
-  if (out.length > max) throw err(`more than ${max} bytes`);
+  if (out.length > max) throw tooBig(max);
   return new Uint8Array(out);
 }
 
 export function decode(b: Uint8Array, max = MAX_BLOCK): Value {
-  if (b.length > max) throw err(`more than ${max} bytes`);
+  if (b.length > max) throw tooBig(max);
   let at = 0;
   const fail = (why: string): never => {
     throw err(why + ' at byte ' + at);
@@ -106,7 +111,7 @@ export function decode(b: Uint8Array, max = MAX_BLOCK): Value {
     textAt = at;
     const s = utf8Decode(b, at, at + len);
     // utf8Decode writes U+FFFD for bad bytes: only then compare, to refuse invalid UTF-8
-    if (s.indexOf('\ufffd') >= 0 && keyOrder(utf8Encode(s), b.subarray(at, at + len))) fail('invalid UTF-8');
+    if (s.indexOf('\ufffd') >= 0 && compareBytes(utf8Encode(s), b.subarray(at, at + len))) fail('invalid UTF-8');
     at += len;
     return s;
   };
@@ -139,7 +144,8 @@ export function decode(b: Uint8Array, max = MAX_BLOCK): Value {
           if (b[at] >> 5 !== 3) fail('a key not a string');
           const k = text(b[at++] & 31);
           const kb = b.subarray(textAt, at);
-          if (last && keyOrder(last, kb) >= 0) fail(keyOrder(last, kb) ? 'keys out of order' : 'duplicate key');
+          const order = last ? compareBytes(last, kb) : -1;
+          if (order >= 0) fail(order ? 'keys out of order' : 'duplicate key');
           last = kb;
           setOwn(out, k, item(depth + 1));
         }

@@ -4,7 +4,7 @@
 // small databases: the block is bounded (MAX_BLOCK).
 import { mimeiError } from './mimei-error.ts';
 import { DAG_CBOR } from '../identity/cid.ts';
-import { decode, encode, setOwn, type Value } from './dag-cbor.ts';
+import { decode, encode, isMap, setOwn, type Value } from './dag-cbor.ts';
 import type { MimeiStore } from './mimei.ts';
 
 type Hash = { [field: string]: string };
@@ -22,16 +22,17 @@ export function dbOf(store: MimeiStore, mid: string, seq?: number): Db {
   if (!store.genesis(mid).db) throw mimeiError(mid + ' is not a database (made without --db)');
   const r = store.version(mid, seq);
   const v = r ? decode(store.blocks.need(r.cid)) : {};
-  if (!v || typeof v !== 'object' || Array.isArray(v) || v instanceof Uint8Array) throw mimeiError('the database block is not a map');
+  if (!isMap(v)) throw mimeiError('the database block is not a map');
   return v as Db;
 }
 
 // Keys are anyone's text: "__proto__" or "toString" must be plain keys, never the object's own machinery.
 const own = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
 
-function typed<T>(db: Db, key: string, check: (v: unknown) => boolean, fresh: () => T): T {
-  const v = own(db, key) ? db[key] : undefined;
-  if (v === undefined) return fresh();
+/** The value at key, which check must accept; empty when there is none. */
+function typed<T>(db: Db, key: string, check: (v: unknown) => boolean, empty: T): T {
+  if (!own(db, key)) return empty;
+  const v = db[key];
   if (!check(v)) throw mimeiError(`WRONGTYPE ${key} holds another kind of value`);
   return v as T;
 }
@@ -40,10 +41,8 @@ const isHash = (v: unknown) => typeof v === 'object' && !isList(v);
 
 /** Redis's LRANGE indexes: inclusive, negative from the end. */
 function range(list: string[], start: number, stop: number): string[] {
-  const n = list.length;
-  const a = start < 0 ? Math.max(0, n + start) : start;
-  const b = stop < 0 ? n + stop : Math.min(stop, n - 1);
-  return list.slice(a, b + 1);
+  // slice counts a negative start from the end (down to 0) and stops at the end by itself
+  return list.slice(start, (stop < 0 ? list.length + stop : stop) + 1);
 }
 
 const int = (s: string): number => {
@@ -58,21 +57,21 @@ const int = (s: string): number => {
 export function dbCommand(store: MimeiStore, mid: string, cmd: string, args: string[]): { reply: string; ver?: number } {
   const spec = DB_COMMANDS[cmd];
   if (!spec) throw mimeiError('unknown database command ' + cmd.slice(0, 20) + ' (' + Object.keys(DB_COMMANDS).join(' ') + ')');
-  if (args.length < spec[0] || (spec[1] >= 0 && args.length > spec[1])) throw mimeiError(`${cmd} takes ${spec[0]}${spec[1] < 0 ? ' or more' : spec[1] > spec[0] ? '-' + spec[1] : ''} arguments`);
+  if (args.length < spec[0] || (spec[1] >= 0 && args.length > spec[1])) throw mimeiError(`${cmd} takes ${spec[0]}${spec[1] < 0 ? ' or more' : ''} arguments`);
   const db = dbOf(store, mid);
   const [k, a, b] = args;
   let reply = '';
-  if (cmd === 'get') reply = typed<string>(db, k, (v) => typeof v === 'string', () => '');
+  if (cmd === 'get') reply = typed<string>(db, k, (v) => typeof v === 'string', '');
   else if (cmd === 'set') setOwn(db, k, a), (reply = 'OK');
   else if (cmd === 'del') reply = String(args.filter((x) => own(db, x) && delete db[x]).length);
   else if (cmd === 'keys') reply = Object.keys(db).join('\n');
   else if (cmd === 'hget' || cmd === 'hgetall' || cmd === 'hset') {
-    const h = typed<Hash>(db, k, isHash, () => ({}));
+    const h = typed<Hash>(db, k, isHash, {});
     if (cmd === 'hget') reply = own(h, a) ? h[a] : '';
     else if (cmd === 'hgetall') reply = Object.keys(h).flatMap((f) => [f, h[f]]).join('\n');
     else (reply = own(h, a) ? '0' : '1'), setOwn(h, a, b), setOwn(db, k, h);
   } else {
-    const l = typed<string[]>(db, k, isList, () => []);
+    const l = typed<string[]>(db, k, isList, []);
     if (cmd === 'lrange') reply = range(l, int(a), int(b)).join('\n');
     else setOwn(db, k, [...args.slice(1).reverse(), ...l]), (reply = String(l.length + args.length - 1));
   }

@@ -4,10 +4,12 @@
 // chunk and the total size, and holds one chunk at a time.
 import { concatAll } from '../identity/bytes.ts';
 import { decodeCid, DAG_CBOR, RAW } from '../identity/cid.ts';
-import { decode, encode, Link, type Value } from './dag-cbor.ts';
+import { decode, encode, isMap, Link, type Value } from './dag-cbor.ts';
 import type { BlockStore } from './store.ts';
 
 export const CHUNK = 256 * 1024;
+
+const fileError = (why: string): Error => new Error('file: ' + why);
 
 export interface Manifest {
   size: number;
@@ -16,7 +18,7 @@ export interface Manifest {
 
 /** Store a file given as parts of any size (read as they come): its CID. */
 export function addFile(store: BlockStore, parts: Iterable<Uint8Array>, chunkSize = CHUNK): Uint8Array {
-  if (!(chunkSize >= 1 && chunkSize <= CHUNK * 4)) throw new Error('file: a chunk size from 1 to ' + CHUNK * 4);
+  if (!(chunkSize >= 1 && chunkSize <= CHUNK * 4)) throw fileError('a chunk size from 1 to ' + CHUNK * 4);
   const chunks: Link[] = [];
   const buf = new Uint8Array(chunkSize);
   let fill = 0;
@@ -41,8 +43,8 @@ export function addFile(store: BlockStore, parts: Iterable<Uint8Array>, chunkSiz
 /** A manifest block's value, checked. */
 export function manifestOf(v: Value): Manifest {
   const m = v as unknown as Manifest;
-  const ok = v && typeof v === 'object' && Object.keys(v).length === 2 && Number.isSafeInteger(m.size) && m.size >= 0 && Array.isArray(m.chunks);
-  if (!ok || !m.chunks.every((c) => c instanceof Link && decodeCid(c.bytes).codec === RAW)) throw new Error('file: not a manifest {size, chunks: [raw links]}');
+  const ok = isMap(v) && Object.keys(v).length === 2 && Number.isSafeInteger(m.size) && m.size >= 0 && Array.isArray(m.chunks);
+  if (!ok || !m.chunks.every((c) => c instanceof Link && decodeCid(c.bytes).codec === RAW)) throw fileError('not a manifest {size, chunks: [raw links]}');
   return m;
 }
 
@@ -51,7 +53,7 @@ export function* fileChunks(store: BlockStore, cid: Uint8Array): Generator<Uint8
   const block = store.need(cid);
   const codec = decodeCid(cid).codec;
   if (codec === RAW) return yield block;
-  if (codec !== DAG_CBOR) throw new Error('file: neither a raw block nor a manifest');
+  if (codec !== DAG_CBOR) throw fileError('neither a raw block nor a manifest');
   const m = manifestOf(decode(block));
   let total = 0;
   for (const c of m.chunks) {
@@ -59,7 +61,7 @@ export function* fileChunks(store: BlockStore, cid: Uint8Array): Generator<Uint8
     if ((total += b.length) > m.size) break;
     yield b;
   }
-  if (total !== m.size) throw new Error(`file: the chunks hold ${total > m.size ? 'more' : total} bytes, the manifest says ${m.size}`);
+  if (total !== m.size) throw fileError(`the chunks hold ${total > m.size ? 'more' : total} bytes, the manifest says ${m.size}`);
 }
 
 /** The whole file, at most max bytes. */
@@ -67,7 +69,7 @@ export function readFile(store: BlockStore, cid: Uint8Array, max = 16 << 20): Ui
   const parts: Uint8Array[] = [];
   let n = 0;
   for (const p of fileChunks(store, cid)) {
-    if ((n += p.length) > max) throw new Error(`file: more than ${max} bytes`);
+    if ((n += p.length) > max) throw fileError(`more than ${max} bytes`);
     parts.push(p);
   }
   return concatAll(parts);

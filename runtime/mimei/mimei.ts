@@ -24,12 +24,12 @@ export interface MimeiOptions {
 
 export class MimeiStore {
   readonly blocks: BlockStore;
-  readonly indexFile: string;
+  private readonly indexFile: string;
   private heldByMid = new Map<string, Held>();
   /** Called after a version from elsewhere is accepted (the on-mimei hook). */
   onChange?: (mid: string, seq: number) => void;
 
-  constructor(readonly host: Host, stateFile: string, readonly opts: MimeiOptions = {}) {
+  constructor(readonly host: Host, stateFile: string, private readonly storeOptions: MimeiOptions = {}) {
     this.blocks = new BlockStore(host, stateFile + '.blocks');
     this.indexFile = stateFile + '.mimei';
     for (const l of host.readLines(this.indexFile)) {
@@ -39,7 +39,7 @@ export class MimeiStore {
       if (m && !why) {
         try {
           const cid = parseCid(m[3]).bytes;
-          if (m[2] === '0') h ? (why = 'a second genesis') : this.heldByMid.set(m[1], { genesis: cid, versions: [] });
+          if (m[2] === '0') h ? (why = 'a second genesis') : this.startHolding(m[1], cid);
           else if (!h || +m[2] <= this.last(m[1])) why = 'out of order';
           else h.versions.push({ seq: +m[2], cid });
         } catch (e) {
@@ -67,12 +67,25 @@ export class MimeiStore {
   }
 
   private writableHost(): Required<Host> {
-    if (this.opts.readOnly) throw mimeiError(this.opts.readOnly);
+    if (this.storeOptions.readOnly) throw mimeiError(this.storeOptions.readOnly);
     return this.keyedHost();
   }
 
   private remember(mid: string, seq: number, cid: Uint8Array): void {
     this.host.appendLine(this.indexFile, `${mid} ${seq} ${cidToString(cid)}`);
+  }
+
+  /** Start holding mid, whose genesis block is genesis (no versions yet). */
+  private startHolding(mid: string, genesis: Uint8Array): Held {
+    const h = { genesis, versions: [] };
+    this.heldByMid.set(mid, h);
+    return h;
+  }
+
+  /** The genesis in bytes, checked against mid. */
+  private genesisNaming(mid: string, bytes: Uint8Array): Genesis {
+    if (midOf(this.blocks.host.sha256, bytes) !== mid) throw mimeiError('the genesis does not name ' + mid);
+    return genesisOf(bytes);
   }
 
   /** A new Mimei owned by this node's key: its MID. */
@@ -81,15 +94,13 @@ export class MimeiStore {
     const cid = this.blocks.put(g, DAG_CBOR);
     const mid = midOf(this.blocks.host.sha256, g);
     this.remember(mid, 0, cid);
-    this.heldByMid.set(mid, { genesis: cid, versions: [] });
+    this.startHolding(mid, cid);
     return mid;
   }
 
   /** The genesis of mid, checked against the MID. */
   genesis(mid: string): Genesis {
-    const g = this.blocks.need(this.heldOf(mid).genesis);
-    if (midOf(this.blocks.host.sha256, g) !== mid) throw mimeiError('the genesis does not name ' + mid);
-    return genesisOf(g);
+    return this.genesisNaming(mid, this.blocks.need(this.heldOf(mid).genesis));
   }
 
   /** The highest seq held (0: none). */
@@ -105,9 +116,9 @@ export class MimeiStore {
 
   /** Version seq of mid (default the latest), checked; null when none is held. */
   version(mid: string, seq = this.last(mid)): VersionRecord | null {
-    const v = this.heldOf(mid).versions.find((x) => x.seq === seq);
-    if (!v) return null;
-    const r = versionOf(this.blocks.need(v.cid));
+    const bytes = this.versionBytes(mid, seq);
+    if (!bytes) return null;
+    const r = versionOf(bytes);
     if (r.mid !== mid || r.seq !== seq) throw mimeiError(`the record filed as version ${seq} of ${mid} is another`);
     checkVersion(this.keyedHost(), r, this.genesis(mid));
     return r;
@@ -126,9 +137,7 @@ export class MimeiStore {
     const g = this.genesis(mid);
     const me = host.nodeKey();
     if (me.type !== g.type || !sameBytes(me.publicKey, g.key)) throw mimeiError(mid + ' is not this node\'s (only its owner makes versions)');
-    const seq = this.last(mid) + 1;
-    const bytes = signVersion(host, { mid, seq, cid, time: host.now(), genesis: h.genesis });
-    return this.keepVersion(bytes);
+    return this.keepVersion(signVersion(host, { mid, seq: this.last(mid) + 1, cid, time: host.now(), genesis: h.genesis }));
   }
 
   /**
@@ -148,13 +157,13 @@ export class MimeiStore {
     let h = this.heldByMid.get(r.mid);
     const gBytes = this.blocks.getBlock(h ? h.genesis : r.genesis);
     if (!gBytes || (h && !sameBytes(h.genesis, r.genesis))) throw mimeiError('the genesis of ' + r.mid + ' is not here');
-    if (midOf(host.sha256, gBytes) !== r.mid) throw mimeiError('the genesis does not name ' + r.mid);
-    checkVersion(host, r, genesisOf(gBytes));
-    if (h && r.seq <= this.last(r.mid)) throw mimeiError(`version ${r.seq} of ${r.mid} is not newer than version ${this.last(r.mid)} held (replayed?)`);
+    checkVersion(host, r, this.genesisNaming(r.mid, gBytes));
+    const last = h ? this.last(r.mid) : 0;
+    if (r.seq <= last) throw mimeiError(`version ${r.seq} of ${r.mid} is not newer than version ${last} held (replayed?)`);
     const cid = this.blocks.put(bytes, DAG_CBOR);
     if (!h) {
       this.remember(r.mid, 0, r.genesis);
-      this.heldByMid.set(r.mid, (h = { genesis: r.genesis, versions: [] }));
+      h = this.startHolding(r.mid, r.genesis);
     }
     this.remember(r.mid, r.seq, cid);
     h.versions.push({ seq: r.seq, cid });

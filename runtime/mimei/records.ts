@@ -12,7 +12,7 @@ import { checkRawKey } from '../identity/publicKey.ts';
 import { isShortId, type Sha256, shortIdOfHash } from '../identity/shortId.ts';
 import { utf8Encode } from '../../jml/utf8.ts';
 import { sameBytes } from './block.ts';
-import { decode, encode, Link, type Value } from './dag-cbor.ts';
+import { decode, encode, isMap, Link, type Value } from './dag-cbor.ts';
 
 export interface Genesis {
   type: KeyType;
@@ -47,16 +47,15 @@ const isInt = (x: unknown, min: number): x is number => Number.isSafeInteger(x) 
 
 /** The value's fields, when it is a map with exactly these keys; else a clear error. */
 function fields(v: Value, keys: string[], what: string): Record<string, Value> {
-  if (!v || typeof v !== 'object' || Array.isArray(v) || v instanceof Uint8Array || v instanceof Link || Object.keys(v).sort().join() !== keys.join())
+  if (!isMap(v) || Object.keys(v).sort().join() !== keys.join())
     throw mimeiError(`not a ${what} record {${keys.join(', ')}}`);
   return v;
 }
 
-function keyOf(f: Record<string, Value>): { type: KeyType; key: Uint8Array } {
-  const type = f.type as KeyType;
-  if ((type !== 'ed25519' && type !== 'secp256k1') || !(f.key instanceof Uint8Array)) throw mimeiError('not a key');
-  checkRawKey(type, f.key);
-  return { type, key: f.key };
+/** Throws unless the record's type and key are a public key. */
+function checkKey(f: Record<string, Value>): void {
+  if (!(f.key instanceof Uint8Array)) throw mimeiError('not a key');
+  checkRawKey(f.type as KeyType, f.key); // refuses a type it does not know
 }
 
 export function makeGenesis(host: Required<Pick<Host, 'nodeKey'>> & Host, db: boolean): Uint8Array {
@@ -67,19 +66,23 @@ export function makeGenesis(host: Required<Pick<Host, 'nodeKey'>> & Host, db: bo
 export function genesisOf(bytes: Uint8Array): Genesis {
   const f = fields(decode(bytes), ['created', 'db', 'key', 'nonce', 'type'], 'genesis');
   if (!isInt(f.created, 0) || typeof f.db !== 'boolean' || !(f.nonce instanceof Uint8Array) || f.nonce.length > 64) throw mimeiError('a malformed genesis record');
-  return { ...keyOf(f), created: f.created, db: f.db, nonce: f.nonce };
+  checkKey(f);
+  return f as unknown as Genesis; // exactly a genesis's fields, each checked
 }
 
 type Unsigned = Omit<VersionRecord, 'sig'>;
 
-const signedBytes = (r: Unsigned): Uint8Array =>
-  concatBytes(DOMAIN, encode({ mid: r.mid, seq: r.seq, cid: new Link(r.cid), time: r.time, genesis: new Link(r.genesis), type: r.type, key: r.key }));
+/** The fields a signature covers, as they are encoded (the CIDs as links). */
+const unsignedValue = (r: Unsigned): { [key: string]: Value } =>
+  ({ mid: r.mid, seq: r.seq, cid: new Link(r.cid), time: r.time, genesis: new Link(r.genesis), type: r.type, key: r.key });
+
+const signedBytes = (r: Unsigned): Uint8Array => concatBytes(DOMAIN, encode(unsignedValue(r)));
 
 /** A version record, signed by this node's key: its bytes. */
 export function signVersion(host: Required<Pick<Host, 'nodeKey'>>, r: Omit<Unsigned, 'type' | 'key'>): Uint8Array {
   const k = host.nodeKey();
   const u = { ...r, type: k.type, key: k.publicKey };
-  return encode({ ...u, cid: new Link(r.cid), genesis: new Link(r.genesis), sig: k.sign(signedBytes(u)) });
+  return encode({ ...unsignedValue(u), sig: k.sign(signedBytes(u)) });
 }
 
 /** A version record's fields, checked for shape (not yet for its signature: checkVersion). */
@@ -88,7 +91,9 @@ export function versionOf(bytes: Uint8Array): VersionRecord {
   const f = fields(decode(bytes), ['cid', 'genesis', 'key', 'mid', 'seq', 'sig', 'time', 'type'], 'version');
   if (typeof f.mid !== 'string' || !isShortId(f.mid) || !isInt(f.seq, 1) || !isInt(f.time, 0) || !(f.cid instanceof Link) || !(f.genesis instanceof Link) || !(f.sig instanceof Uint8Array) || f.sig.length > 128)
     throw mimeiError('a malformed version record');
-  return { ...keyOf(f), mid: f.mid, seq: f.seq, time: f.time, cid: f.cid.bytes, genesis: f.genesis.bytes, sig: f.sig };
+  checkKey(f);
+  // the other fields are as checked; the CIDs come out of their links
+  return { ...(f as unknown as VersionRecord), cid: f.cid.bytes, genesis: f.genesis.bytes };
 }
 
 /** Throws unless r is signed by the owner that genesis names. */

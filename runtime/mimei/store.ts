@@ -3,24 +3,20 @@
 // writeBytes); every read is checked against the CID, and a block that fails
 // is removed and refused, so a bad byte on disk is never handed on.
 import type { Host } from '../host.ts';
-import { cidToString, parseCid, RAW } from '../identity/cid.ts';
+import { cidToString, RAW } from '../identity/cid.ts';
 import { checkBlock, cidOf } from './block.ts';
 import { MAX_BLOCK } from './dag-cbor.ts';
 
 export type BlockHost = Required<Pick<Host, 'sha256' | 'readBytes' | 'writeBytes' | 'listFiles'>> & Host;
 
-export function blockHost(host: Host): BlockHost {
-  if (!host.sha256 || !host.readBytes || !host.writeBytes || !host.listFiles) throw new Error('this host has no binary files: no Mimei store');
-  return host as BlockHost;
-}
-
 export class BlockStore {
   readonly host: BlockHost;
-  constructor(host: Host, readonly dir: string) {
-    this.host = blockHost(host);
+  constructor(host: Host, private readonly blockDir: string) {
+    if (!host.sha256 || !host.readBytes || !host.writeBytes || !host.listFiles) throw new Error('this host has no binary files: no Mimei store');
+    this.host = host as BlockHost;
   }
 
-  private fileOf = (cid: Uint8Array) => this.dir + '/' + cidToString(cid);
+  private fileOf = (cid: Uint8Array) => this.blockDir + '/' + cidToString(cid);
 
   /** Store bytes as a block of codec (raw by default): its CID. */
   put(bytes: Uint8Array, codec = RAW): Uint8Array {
@@ -67,16 +63,5 @@ export class BlockStore {
     const b = this.getBlock(cid);
     if (!b) throw new Error('block not in the store: ' + cidToString(cid));
     return b;
-  }
-
-  /** The CIDs of the blocks held (file names that are not CIDs, such as temp files, are skipped). */
-  cids(): Uint8Array[] {
-    const out: Uint8Array[] = [];
-    for (const name of this.host.listFiles(this.dir)) {
-      try {
-        out.push(parseCid(name).bytes);
-      } catch {}
-    }
-    return out;
   }
 }
