@@ -32,7 +32,7 @@ export interface Finished {
   state: string;
 }
 
-/** Where messages wait: a receiver, or an address whose receiver is not known yet (which uses only the queue, busy and the backoff). */
+/** Where messages wait: a receiver, or an address whose receiver is not known yet (which uses only the queue, busy and the backoff, and whose seq stays 0). */
 export interface Receiver {
   /** The last sequence number given to a message for it. */
   seq: number;
@@ -55,10 +55,12 @@ const MAX_BACKOFF = 60_000;
 const TIMEOUT = 10_000;
 
 export class Outbox {
-  /** Receivers by short ID. */
-  private receivers = new Map<string, Receiver>();
-  /** Messages addressed by URL whose receiver is not known yet, by URL. */
-  private unresolved = new Map<string, Receiver>();
+  /**
+   * Receivers by short ID, and messages addressed by URL whose receiver is
+   * not known yet by that URL (a short ID never holds "://"). A receiver's
+   * messages all have their sequence numbers; an address's have none.
+   */
+  private queues = new Map<string, Receiver>();
   private cancels = new Set<() => void>();
   /** Messages waiting, all queues together. */
   private waitingCount = 0;
@@ -101,7 +103,7 @@ export class Outbox {
     if (origin && this.sentOrigins.has(origin)) return -1; // sent before a crash, by this same handling
     if (this.waitingCount >= MAX_OUTBOX) throw new Error(`the outbox is full (${MAX_OUTBOX} messages wait to be delivered)`);
     const m: Outgoing = { n: this.nextN, time: this.host.now(), body };
-    if (to.id) (m.to = to.id), (m.seq = this.receiverOf(to.id).seq + 1); // numbered at once: its receiver is known
+    if (to.id) (m.to = to.id), (m.seq = this.queueOf(to.id).seq + 1); // numbered at once: its receiver is known
     else m.url = to.url;
     if (origin) m.o = origin;
     this.messageLog.append({ q: m });
@@ -114,21 +116,21 @@ export class Outbox {
 
   /** Messages waiting, oldest first. */
   pending(): Outgoing[] {
-    return this.everyQueue().flatMap((r) => r.queue).sort((a, b) => a.n - b.n);
+    return [...this.queues.values()].flatMap((r) => r.queue).sort((a, b) => a.n - b.n);
   }
 
   /** How delivering to a receiver goes (its backoff and last error), for the owner's [outbox]. */
   receiverState(id: string): Readonly<Receiver> | undefined {
-    return this.receivers.get(id);
+    return this.queues.get(id);
   }
 
   /** Start every delivery that can start. */
   kick(): void {
     if (this.halted) return;
     const now = this.host.now();
-    const ready = (r: Receiver) => r.queue.length && !r.busy && now >= r.retryAt;
-    for (const [url, u] of this.unresolved) if (ready(u)) this.trackFlight(this.resolveUrl(url, u));
-    for (const [id, r] of this.receivers) if (ready(r) && r.queue[0].seq) this.trackFlight(this.deliverTo(id, r));
+    for (const [key, r] of this.queues) {
+      if (r.queue.length && !r.busy && now >= r.retryAt) this.trackFlight(r.queue[0].seq ? this.deliverTo(key, r) : this.resolveUrl(key, r));
+    }
   }
 
   /** Resolves when no delivery is in flight (each ends within its timeout). */
@@ -146,46 +148,42 @@ export class Outbox {
     p.catch((e: Error) => logError(this.host, 'outbox: ' + e.message)).finally(() => this.flights.delete(p));
   }
 
-  private receiverOf(id: string): Receiver {
-    return entryOf(this.receivers, id);
-  }
-
-  /** The unresolved addresses' queues, then the receivers'. */
-  private everyQueue(): Receiver[] {
-    return [...this.unresolved.values(), ...this.receivers.values()];
+  /** The queue for key (a short ID or a URL), made (empty) when new. */
+  private queueOf(key: string): Receiver {
+    let r = this.queues.get(key);
+    if (!r) this.queues.set(key, (r = { seq: 0, queue: [], busy: false, backoff: 0, retryAt: 0, lastError: '' }));
+    return r;
   }
 
   private addToQueue(m: Outgoing): void {
     this.waitingCount++;
-    if (m.to) {
-      const r = this.receiverOf(m.to);
-      r.seq = Math.max(r.seq, m.seq || 0);
-      r.queue.push(m);
-    } else entryOf(this.unresolved, m.url as string).queue.push(m);
+    const r = this.queueOf((m.to || m.url) as string);
+    r.seq = Math.max(r.seq, m.seq || 0);
+    r.queue.push(m);
   }
 
   /** Give message n its receiver and sequence number. */
   private assignSeq(n: number, to: string, seq: number): void {
-    const r = this.receiverOf(to);
+    const r = this.queueOf(to);
     r.seq = Math.max(r.seq, seq);
     let m = r.queue.find((x) => x.n === n);
-    for (const [url, u] of this.unresolved) {
-      const i = u.queue.findIndex((x) => x.n === n);
+    for (const [url, u] of this.queues) {
+      const i = u.seq ? -1 : u.queue.findIndex((x) => x.n === n); // only an address's messages move
       if (i < 0) continue;
       m = u.queue.splice(i, 1)[0];
-      if (!u.queue.length) this.unresolved.delete(url);
+      if (!u.queue.length) this.queues.delete(url);
       r.queue.push(m);
     }
     if (m) (m.to = to), (m.seq = seq);
   }
 
   private acked(to: string, seq: number, live: boolean): void {
-    const r = this.receiverOf(to);
+    const r = this.queueOf(to);
     while (r.queue.length && (r.queue[0].seq as number) <= seq) this.retire(r.queue.shift() as Outgoing, 'delivered', live);
   }
 
   private giveUp(n: number, why: string, live: boolean): void {
-    for (const r of this.everyQueue()) {
+    for (const r of this.queues.values()) {
       const i = r.queue.findIndex((m) => m.n === n);
       if (i >= 0) this.retire(r.queue.splice(i, 1)[0], 'refused: ' + why, live);
     }
@@ -204,7 +202,7 @@ export class Outbox {
     try {
       const id = await whoIs(this.host, url);
       this.learned(id, url);
-      const r = this.receiverOf(id);
+      const r = this.queueOf(id);
       const a: [number, string, number][] = u.queue.map((m, i) => [m.n, id, r.seq + 1 + i]);
       if (a.length) this.messageLog.append({ a });
       for (const [n, , seq] of a) this.assignSeq(n, id, seq);
@@ -279,17 +277,10 @@ export class Outbox {
   }
 }
 
-/** The entry for key in map, made (empty) when new. */
-function entryOf(map: Map<string, Receiver>, key: string): Receiver {
-  let r = map.get(key);
-  if (!r) map.set(key, (r = { seq: 0, queue: [], busy: false, backoff: 0, retryAt: 0, lastError: '' }));
-  return r;
-}
-
-/** A queued message as the log must hold it: numbered, timed, with text and somewhere to go. */
+/** A queued message as the log must hold it: numbered, timed, with text and somewhere to go (a receiver and its sequence number, or an address and none). */
 const isOutgoing = (m: any): m is Outgoing =>
   !!m && isCount(m.n) && typeof m.time === 'number' && typeof m.body === 'string' &&
-  (typeof m.url === 'string' || (typeof m.to === 'string' && isCount(m.seq))) && (m.o === undefined || typeof m.o === 'string');
+  (typeof m.to === 'string' ? isCount(m.seq) : typeof m.url === 'string' && m.seq === undefined) && (m.o === undefined || typeof m.o === 'string');
 
 /** Doubling from 1 s to 60 s, each with up to a quarter more at random (so many senders do not retry in step). */
 function nextBackoff(last: number): number {
