@@ -102,6 +102,7 @@ export class Inbox {
         if (!from) {
           const wait = this.admit(e.from);
           if (wait) return { status: 429, body: 'too many deliveries from ' + e.from + '; try again later', retryAfterMs: wait };
+          top = this.lastSeq.get(e.from) || 0;
         }
       } catch (x) {
         if (!(x instanceof Refusal)) throw x;
@@ -110,7 +111,6 @@ export class Inbox {
         logWarning(this.host, 'message refused: ' + x.message);
         break;
       }
-      if (!from) top = this.lastSeq.get(e.from) || 0;
       from = e.from;
       if (e.seq > top) {
         fresh.push(e);

@@ -65,8 +65,11 @@ export class Messenger {
         const [id, url] = Array.isArray(r.peer) ? r.peer : [];
         if (typeof id === 'string' && isShortId(id) && typeof url === 'string' && /^https?:\/\/[^\s]+$/.test(url) && this.roomFor(id)) this.peers.set(id, url);
       }
-      else if (r.q || r.a || r.ok || r.x) this.outbox.replay(r);
-      else this.inbox.replay(r); // it takes only its own records
+      else {
+        // each takes only its own records
+        this.outbox.replay(r);
+        this.inbox.replay(r);
+      }
     }
     for (const key of this.node.handledInState) this.inbox.finished(key);
     this.node.handledInState.clear();
