@@ -87,8 +87,6 @@ export class Outbox {
     if (r.q) {
       const m = r.q as Outgoing;
       if (!isOutgoing(m)) return logError(this.host, this.messageLog.file + ': a queued message is damaged, skipped');
-      this.nextN = Math.max(this.nextN, m.n + 1);
-      if (m.o) this.sentOrigins.add(m.o);
       this.addToQueue(m);
     } else if (Array.isArray(r.a)) {
       for (const a of r.a) if (Array.isArray(a) && isCount(a[0]) && typeof a[1] === 'string' && isCount(a[2])) this.assignSeq(a[0], a[1], a[2]);
@@ -107,8 +105,6 @@ export class Outbox {
     else m.url = to.url;
     if (origin) m.o = origin;
     this.messageLog.append({ q: m });
-    this.nextN++;
-    if (origin) this.sentOrigins.add(origin);
     this.addToQueue(m);
     this.kick();
     return m.n;
@@ -155,7 +151,10 @@ export class Outbox {
     return r;
   }
 
+  /** A message joins the outbox (queued now, or replayed from the log). */
   private addToQueue(m: Outgoing): void {
+    this.nextN = Math.max(this.nextN, m.n + 1);
+    if (m.o) this.sentOrigins.add(m.o);
     this.waitingCount++;
     const r = this.queueOf((m.to || m.url) as string);
     r.seq = Math.max(r.seq, m.seq || 0);
@@ -263,9 +262,13 @@ export class Outbox {
     this.kick();
   }
 
-  /** A try failed: wait longer, then look again (a host without timers tries again at the next send). */
+  /**
+   * A try failed: wait longer, then look again (a host without timers tries
+   * again at the next send). The wait doubles from 1 s to 60 s, each with up
+   * to a quarter more at random (so many senders do not retry in step).
+   */
   private backOff(r: Receiver): void {
-    r.backoff = nextBackoff(r.backoff);
+    r.backoff = Math.round((r.backoff ? Math.min(MAX_BACKOFF, r.backoff * 2) : MIN_BACKOFF) * (1 + Math.random() / 4));
     r.retryAt = this.host.now() + r.backoff;
     if (!this.host.setTimer) return;
     // a little after retryAt: a timer may fire a millisecond early by the clock kick() reads
@@ -281,9 +284,3 @@ export class Outbox {
 const isOutgoing = (m: any): m is Outgoing =>
   !!m && isCount(m.n) && typeof m.time === 'number' && typeof m.body === 'string' &&
   (typeof m.to === 'string' ? isCount(m.seq) : typeof m.url === 'string' && m.seq === undefined) && (m.o === undefined || typeof m.o === 'string');
-
-/** Doubling from 1 s to 60 s, each with up to a quarter more at random (so many senders do not retry in step). */
-function nextBackoff(last: number): number {
-  const base = last ? Math.min(MAX_BACKOFF, last * 2) : MIN_BACKOFF;
-  return Math.round(base * (1 + Math.random() / 4));
-}
