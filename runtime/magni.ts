@@ -80,19 +80,14 @@ export class MagniNode {
   load(): void {
     for (const file of this.stateFiles) {
       for (const l of readStateLines(this.host, file)) {
-        const where = file + ':' + l.line + ': ';
-        if (!l.complete) {
-          logError(this.host, where + 'line cut short (no newline), skipped');
-          continue;
-        }
-        if (!l.text.trim()) continue;
+        if (l.complete && !l.text.trim()) continue;
         this.interp.onDefine = (d) => {
           const m = MESSAGE_USER.exec(d.user);
           if (m) this.handledInState.add(m[1] + ':' + Number(m[2]));
           this.remember(d, file, l.offset, l.bytes);
         };
-        const r = this.interp.run(l.text, { caps: REPLAY });
-        for (const e of r.errors) logError(this.host, where + e);
+        const errors = l.complete ? this.interp.run(l.text, { caps: REPLAY }).errors : ['line cut short (no newline), skipped'];
+        for (const e of errors) logError(this.host, file + ':' + l.line + ': ' + e);
       }
     }
     this.interp.onDefine = (d, line) => this.keepDefinition(d, line);
