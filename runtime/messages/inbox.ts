@@ -10,6 +10,7 @@ import type { Host } from '../host.ts';
 import type { MessageLog } from './log.ts';
 import { keepRecent } from './recent.ts';
 import { logError, logWarning } from '../diagnostics.ts';
+import { nodeIdentity } from '../node-identity.ts';
 import { type Envelope, malformed, parseEnvelope, Refusal, verifyEnvelope } from './envelope.ts';
 
 export interface Handled {
@@ -37,7 +38,6 @@ export class Inbox {
   constructor(
     private host: Host,
     private messageLog: MessageLog,
-    private selfId: () => string,
     /** Handle one message (evaluate it): what it gave. Rejects only when the node cannot keep what it did. */
     private handleMessage: (e: Envelope) => Promise<string>,
     /** Milliseconds a sender must wait before this node takes another delivery from it (0: now). */
@@ -98,7 +98,7 @@ export class Inbox {
         }
         e = parseEnvelope(v);
         if (from && e.from !== from) throw new Refusal("one delivery carries one sender's messages");
-        verifyEnvelope(this.host as Required<Host>, e, this.selfId());
+        verifyEnvelope(this.host as Required<Host>, e, nodeIdentity(this.host).shortId);
         if (!from) {
           const wait = this.admit(e.from);
           if (wait) return { status: 429, body: 'too many deliveries from ' + e.from + '; try again later', retryAfterMs: wait };

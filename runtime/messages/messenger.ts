@@ -46,8 +46,8 @@ export class Messenger {
     // senders the owner does not trust: a few deliveries a minute each, and a bound for all of them together
     const untrusted = new RateLimit(() => host.now(), 60, 600);
     const admit = (from: string) => (isTrusted(node, from) ? 0 : untrusted.take(from));
-    this.inbox = new Inbox(host, this.log, () => this.identity().shortId, (e) => dispatch(node, e, opts.maxTime || 10_000, this.hooks), admit);
-    this.outbox = new Outbox(host, this.log, () => this.identity(), (id) => this.peers.get(id), (id, url) => this.learn(id, url));
+    this.inbox = new Inbox(host, this.log, (e) => dispatch(node, e, opts.maxTime || 10_000, this.hooks), admit);
+    this.outbox = new Outbox(host, this.log, (id) => this.peers.get(id), (id, url) => this.learn(id, url));
     this.registerBuiltins();
   }
 

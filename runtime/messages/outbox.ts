@@ -10,6 +10,7 @@ import { keepRecent } from './recent.ts';
 import { logError, logWarning } from '../diagnostics.ts';
 import { type Envelope, isCount, MAX_MESSAGE_BODY, seal } from './envelope.ts';
 import { whoIs } from './peers.ts';
+import { nodeIdentity } from '../node-identity.ts';
 import { utf8Length } from '../../jml/utf8.ts';
 
 export interface Outgoing {
@@ -75,7 +76,6 @@ export class Outbox {
   constructor(
     private host: Host,
     private messageLog: MessageLog,
-    private selfIdentity: () => { shortId: string; peerId: string },
     /** Where a known node is: its base URL, or undefined. */
     private urlOf: (id: string) => string | undefined,
     /** A node was found at url (its /id answered). */
@@ -221,7 +221,7 @@ export class Outbox {
       return;
     }
     r.busy = true;
-    const me = this.selfIdentity();
+    const me = nodeIdentity(this.host);
     const lines: string[] = [];
     let bytes = 0;
     for (const m of r.queue) {
