@@ -44,9 +44,9 @@ export class MessageLog {
     }
   }
 
-  /** Keep a record: on disk when this returns, or it throws and nothing changed. */
-  append(r: LogRecord): void {
-    this.host.appendLine(this.file, JSON.stringify(r));
+  /** Keep a record: on disk when this returns, or it throws and nothing changed (lazy: see note). */
+  append(r: LogRecord, lazy?: boolean): void {
+    this.host.appendLine(this.file, JSON.stringify(r), lazy);
   }
 
   /**
@@ -56,6 +56,6 @@ export class MessageLog {
    * the same), a peer (asked for again).
    */
   note(r: LogRecord): void {
-    this.host.appendLine(this.file, JSON.stringify(r), true);
+    this.append(r, true);
   }
 }

@@ -9,7 +9,8 @@ import type { MessageLog } from './log.ts';
 import { keepRecent } from './recent.ts';
 import { logError, logWarning } from '../diagnostics.ts';
 import { type Envelope, isCount, MAX_MESSAGE_BODY, seal } from './envelope.ts';
-import { whoIs } from './peers.ts';
+import { ASK_TIMEOUT, whoIs } from './peers.ts';
+import { MAX_BATCH } from './inbox.ts';
 import { nodeIdentity } from '../node-identity.ts';
 import { utf8Length } from '../../jml/utf8.ts';
 
@@ -48,12 +49,10 @@ export interface Receiver {
 
 /** At most this many messages wait in the outbox: [send] refuses more. */
 export const MAX_OUTBOX = 10_000;
-/** At most this many messages, and bytes of envelopes, go in one delivery. */
-const BATCH = 64;
+/** At most this many bytes of envelopes go in one delivery (and as many messages as the receiver takes in one). */
 const BATCH_BYTES = 192 * 1024;
 const MIN_BACKOFF = 1000;
 const MAX_BACKOFF = 60_000;
-const TIMEOUT = 10_000;
 
 export class Outbox {
   /**
@@ -192,7 +191,7 @@ export class Outbox {
   private retire(m: Outgoing, state: string, live: boolean): void {
     this.waitingCount--;
     if (!live) return;
-    keepRecent(this.recent, { n: m.n, to: m.to || m.url || '', seq: m.seq || 0, state });
+    keepRecent(this.recent, { n: m.n, to: (m.to || m.url) as string, seq: m.seq || 0, state });
   }
 
   /** Learn who answers at url, then number its messages. */
@@ -225,7 +224,7 @@ export class Outbox {
     const lines: string[] = [];
     let bytes = 0;
     for (const m of r.queue) {
-      if (lines.length >= BATCH) break;
+      if (lines.length >= MAX_BATCH) break;
       const e: Envelope = seal(this.host as Required<Host>, { from: me.shortId, key: me.peerId, to: id, seq: m.seq as number, time: m.time, body: m.body });
       const line = JSON.stringify(e);
       const size = utf8Length(line) + 1;
@@ -234,7 +233,7 @@ export class Outbox {
       lines.push(line);
     }
     try {
-      const a = await this.host.post(url + '/msg', lines.join('\n'), { timeoutMs: TIMEOUT, maxBytes: 64 * 1024 });
+      const a = await this.host.post(url + '/msg', lines.join('\n'), { timeoutMs: ASK_TIMEOUT, maxBytes: 64 * 1024 });
       const ack = /^ack (\d+)/.exec(a.body);
       const refused = [...a.body.matchAll(/^refused (\d+) (.*)$/gm)];
       // 200: an acknowledgement (and perhaps a refusal); 400 with a refusal: its first message was refused
