@@ -2,6 +2,9 @@
 // %(ERROR:...), the form an evaluation's errors take, and a warning.
 import type { Host } from './host.ts';
 
-export const logError = (host: Pick<Host, 'log'>, text: string): void => host.log('%(ERROR:' + text + ')');
+/** An error as evaluation output shows it. */
+export const errorText = (text: string): string => '%(ERROR:' + text + ')';
+
+export const logError = (host: Pick<Host, 'log'>, text: string): void => host.log(errorText(text));
 
 export const logWarning = (host: Pick<Host, 'log'>, text: string): void => host.log('%WARNING: ' + text);

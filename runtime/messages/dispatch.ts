@@ -11,6 +11,7 @@ import { OWNER, VISITOR } from '../../jml/capabilities.ts';
 import { inertArg, words } from '../../jml/text.ts';
 import type { MagniNode } from '../magni.ts';
 import type { Envelope } from './envelope.ts';
+import { errorText } from '../diagnostics.ts';
 
 /** The definition that lists trusted senders' short IDs, space separated. */
 export const TRUSTED = 'data-trusted';
@@ -41,10 +42,10 @@ export type MessageHook = (from: string, text: string) => string | Promise<strin
 export async function dispatch(node: MagniNode, e: Envelope, maxTime: number, hooks: ReadonlyMap<string, MessageHook>): Promise<string> {
   const active = activeMessage(e.body);
   const hook = active && hooks.get(active[1]);
-  if (active && hook) return hook(e.from, active[2] || '');
+  if (hook) return hook(e.from, active![2] || '');
   const trusted = isTrusted(node, e.from);
   const line = messageLine(node, e, trusted, active);
   if (line === null) return '';
   const r = await node.evalAsOne(line, { caps: trusted ? OWNER : VISITOR, user: 'msg:' + e.from + ':' + e.seq, maxTime });
-  return r.output + r.errors.map((x) => '%(ERROR:' + x + ')').join('');
+  return r.output + r.errors.map(errorText).join('');
 }
