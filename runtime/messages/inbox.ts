@@ -41,7 +41,7 @@ export class Inbox {
     /** Handle one message (evaluate it): what it gave. Rejects only when the node cannot keep what it did. */
     private handleMessage: (e: Envelope) => Promise<string>,
     /** Milliseconds a sender must wait before this node takes another delivery from it (0: now). */
-    private admit: (from: string) => number = () => 0,
+    private admit: (from: string) => number,
   ) {}
 
   /** Rebuild from the log's records, in order. */

@@ -177,7 +177,8 @@ export class Outbox {
 
   private acked(to: string, seq: number, live: boolean): void {
     const r = this.queueOf(to);
-    while (r.queue.length && (r.queue[0].seq as number) <= seq) this.retire(r.queue.shift() as Outgoing, 'delivered', live);
+    // (a message's seq, once it is a receiver's, is set: undefined here is an empty queue)
+    while ((r.queue[0]?.seq as number) <= seq) this.retire(r.queue.shift() as Outgoing, 'delivered', live);
   }
 
   private giveUp(n: number, why: string, live: boolean): void {
@@ -239,7 +240,7 @@ export class Outbox {
       // 200: an acknowledgement (and perhaps a refusal); 400 with a refusal: its first message was refused
       if (!(a.status === 200 && ack) && !(a.status === 400 && refused.length)) throw new Error(`HTTP ${a.status}: ${a.body.split('\n')[0].slice(0, 200)}`);
       const upTo = ack ? +ack[1] : 0;
-      if (r.queue.length && (r.queue[0].seq as number) <= upTo) {
+      if ((r.queue[0]?.seq as number) <= upTo) {
         this.messageLog.note({ ok: [id, upTo] });
         this.acked(id, upTo, true);
       }
