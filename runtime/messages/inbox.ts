@@ -73,8 +73,9 @@ export class Inbox {
     void this.handleNext();
   }
 
-  waiting(): Envelope[] {
-    return this.pendingMessages.slice();
+  /** Messages stored and not yet handled, in order (the first may be being handled). */
+  waiting(): readonly Envelope[] {
+    return this.pendingMessages;
   }
 
   /** A delivery (envelopes as JSON lines): what to answer. */

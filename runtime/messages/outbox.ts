@@ -39,12 +39,13 @@ export interface Receiver {
   /** The last sequence number given to a message for it. */
   seq: number;
   queue: Outgoing[];
-  /** A delivery (an address: asking who answers there) is in flight. */
-  busy: boolean;
+  /** A delivery (an address: asking who answers there) is in flight (unset: none yet). */
+  busy?: boolean;
   /** The delay before the next try after a failure, ms (0: none failed). */
   backoff: number;
   retryAt: number;
-  lastError: string;
+  /** Why the last try failed (unset until one does). */
+  lastError?: string;
 }
 
 /** At most this many messages wait in the outbox: [send] refuses more. */
@@ -146,7 +147,7 @@ export class Outbox {
   /** The queue for key (a short ID or a URL), made (empty) when new. */
   private queueOf(key: string): Receiver {
     let r = this.queues.get(key);
-    if (!r) this.queues.set(key, (r = { seq: 0, queue: [], busy: false, backoff: 0, retryAt: 0, lastError: '' }));
+    if (!r) this.queues.set(key, (r = { seq: 0, queue: [], backoff: 0, retryAt: 0 }));
     return r;
   }
 
