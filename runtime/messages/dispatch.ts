@@ -26,12 +26,11 @@ const activeMessage = (body: string) => /^\{(\/[^\s{}[\]\\]+)(?: ([^]*))?\}$/.ex
 
 /** The line a message runs as, or null when nothing handles it. */
 function messageLine(node: MagniNode, e: Envelope, trusted: boolean, active: RegExpExecArray | null): string | null {
-  if (active) {
-    if (!node.interp.macros.has(active[1])) return null;
-    return '[' + active[1] + (active[2] ? ' ' + inertArg(active[2], false) : '') + ']';
-  }
-  if (trusted) return e.body;
-  if (!node.interp.macros.has('on-message')) return null;
+  if (!active && trusted) return e.body;
+  // an active message calls its own macro; other text goes to on-message
+  const macro = active ? active[1] : 'on-message';
+  if (!node.interp.macros.has(macro)) return null;
+  if (active) return '[' + macro + (active[2] ? ' ' + inertArg(active[2], false) : '') + ']';
   return '[on-message ' + e.from + ' ' + inertArg(e.body, false) + ']';
 }
 
