@@ -71,7 +71,7 @@ export class MagniNode {
   private batches = new Map<string, Batch>();
 
   constructor(readonly host: Host, readonly opts: NodeOptions = {}) {
-    this.interp = new Interpreter({ host, maxSteps: opts.maxSteps, maxOutput: opts.maxOutput, maxTime: opts.maxTime });
+    this.interp = new Interpreter({ ...opts, host }); // it takes the budgets (maxSteps, maxOutput, maxTime)
     this.stateFiles = opts.stateFiles?.length ? opts.stateFiles : ['jml.state'];
     this.stateFile = this.stateFiles[this.stateFiles.length - 1];
   }
