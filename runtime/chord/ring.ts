@@ -73,7 +73,8 @@ const ALREADY_MEMBER = 'already in a ring';
 const STATE: ChordRequest = { op: 'state' };
 const NOTIFY: ChordRequest = { op: 'notify' };
 const noop = () => {};
-const isError = (x: unknown): boolean => typeof x !== 'object' || x === null || 'error' in x;
+/** An error reply, or no JSON object at all (no ring reply is anything else). */
+const isError = (x: unknown): boolean => !isObject(x) || 'error' in x;
 /** The distinct nodes of a list other than me. */
 const uniqueOthers = (list: (NodeRef | null | undefined)[], me: string): NodeRef[] =>
   list.filter((n, i, a): n is NodeRef => !!n && n.id !== me && a.findIndex((m) => m?.id === n.id) === i);
@@ -95,14 +96,15 @@ export class ChordNode {
   /** Whether the node is in a ring (created one or joined). */
   member = false;
 
-  private readonly transport: ChordTransport;
+  private readonly ringTransport: ChordTransport;
   readonly clock: ChordClock;
   private readonly timerPeriods: [number, number, number];
   /** Tries before a silent node counts as dead. */
   readonly attempts: number;
   /** Route by the whole successor list (see ChordOptions.listRouting). */
   listRouting: boolean;
-  private readonly random: () => number;
+  /** Randomness for timer jitter. */
+  private readonly jitterRandom: () => number;
   private nextFinger = 0;
   private silentRounds = 0;
   /** Successors passed over as silent: in how many rounds in a row. */
@@ -115,13 +117,13 @@ export class ChordNode {
 
   constructor(o: ChordOptions) {
     this.self = o.self;
-    this.transport = o.transport;
+    this.ringTransport = o.transport;
     this.clock = o.clock;
     this.r = Math.min(MAX_R, Math.max(1, Math.floor(o.successors ?? successorListLength(o.expectedSize ?? 1000))));
     this.timerPeriods = [o.stabilizeMs ?? 1000, o.fixFingersMs ?? 1000, o.checkPredecessorMs ?? 2000];
     this.attempts = Math.max(1, o.attempts ?? 2);
     this.listRouting = o.listRouting ?? true;
-    this.random = o.random ?? Math.random;
+    this.jitterRandom = o.random ?? Math.random;
   }
 
   /** Start a new ring with this node alone in it. */
@@ -182,7 +184,7 @@ export class ChordNode {
 
   /** A period jittered to 50%..150%, so that nodes do not move in step. */
   jitter(ms: number): number {
-    return ms * (0.5 + this.random());
+    return ms * (0.5 + this.jitterRandom());
   }
 
   /** Stop the timers (the node still answers requests). */
@@ -354,7 +356,7 @@ export class ChordNode {
   /** Send a request; reply is null when none came or it was an error. Tries `attempts` times when none came. */
   ask(to: NodeRef, req: ChordRequest, done: (reply: unknown) => void, attempts = 1): void {
     if (to.id === this.self.id && to.addr === this.self.addr) return this.clock.later(0, () => done(this.handle(this.self, req)));
-    this.transport.request(to, req, (reply) => {
+    this.ringTransport.request(to, req, (reply) => {
       if (reply == null && attempts > 1) return this.ask(to, req, done, attempts - 1);
       done(isError(reply) ? null : reply);
     });
