@@ -29,7 +29,7 @@ export function keyToPoint(key: string): string {
 export const between = (a: string, x: string, b: string): boolean => (a < b ? a < x && x < b : a < x || x < b);
 
 /** x in the half-open interval (a, b] going clockwise; when a = b, every point. */
-export const upTo = (a: string, x: string, b: string): boolean => (a < b ? a < x && x <= b : a < x || x <= b);
+export const upTo = (a: string, x: string, b: string): boolean => x === b || between(a, x, b);
 
 /** (id + 2^bit) mod 2^160: where finger `bit` starts. */
 export function addPowerOfTwo(id: string, bit: number): string {

@@ -142,8 +142,8 @@ export class ChordNode {
     this.findSuccessor([via], (s, succs, error) => {
       if (this.member) return done(ALREADY_MEMBER);
       if (!s) return done('join: ' + error);
+      // no predecessor to forget: a node out of a ring takes no notify
       this.member = true;
-      this.pred = null;
       this.adoptSuccessors([], s, succs);
       this.ask(s, NOTIFY, noop);
       done(null);
@@ -174,11 +174,12 @@ export class ChordNode {
     const gen = ++this.generation;
     const ops: ((done: () => void) => void)[] = [(d) => this.stabilize(d), (d) => this.fixFingers(d), (d) => this.checkPredecessor(d)];
     ops.forEach((op, i) => {
-      const wait = () => this.jitter(this.timerPeriods[i]);
-      const tick = () => {
-        if (gen === this.generation) op(() => this.clock.later(wait(), tick));
-      };
-      this.clock.later(wait(), tick);
+      // each round is timed from the end of the one before
+      const schedule = (): void =>
+        this.clock.later(this.jitter(this.timerPeriods[i]), () => {
+          if (gen === this.generation) op(schedule);
+        });
+      schedule();
     });
   }
 
@@ -198,9 +199,8 @@ export class ChordNode {
     const { op, key, skip } = isObject(req) ? req : {};
     if (op === 'state') return { pred: this.pred, succs: this.succs.slice() };
     if (op === 'find') {
-      if (!isRingId(key)) return { error: 'find: the key is not a ring position' };
-      if (skip !== undefined && !(Array.isArray(skip) && skip.length <= MAX_LIST && skip.every(isRingId))) return { error: 'find: skip is a list of ring positions' };
-      return this.findStep(key, CANDIDATES, skip);
+      const skipOk = skip === undefined || (Array.isArray(skip) && skip.length <= MAX_LIST && skip.every(isRingId));
+      return isRingId(key) && skipOk ? this.findStep(key, CANDIDATES, skip) : { error: 'find: key and skip are ring positions' };
     }
     if (op === 'notify') {
       const n = asNodeRef(from);
@@ -255,8 +255,9 @@ export class ChordNode {
     this.stabilizing = true;
     const me = this.self.id;
     const list = this.succs;
-    const end = (s?: NodeRef, succs?: NodeRef[], silent: NodeRef[] = []) => {
-      if (s && succs && this.member) {
+    // the new successor s (none: keep the list) and its list
+    const end = (s?: NodeRef | null, succs: NodeRef[] = [], silent: NodeRef[] = []) => {
+      if (s && this.member) {
         this.silentRounds = 0;
         const suspects: Record<string, number> = {};
         const kept = silent.filter((n) => between(me, n.id, s.id) && (suspects[n.id] = (this.suspects[n.id] || 0) + 1) < SILENT_ROUNDS);
@@ -277,7 +278,7 @@ export class ChordNode {
         // only when nobody has answered for twice as long, be a ring of one
         const known = uniqueOthers([...list, this.pred, ...this.fingers], me);
         return this.findSuccessor(known, (s2, succs, error) => {
-          if (s2 || error !== 'silent' || this.silentRounds < 2 * SILENT_ROUNDS) return end(s2 || undefined, succs);
+          if (s2 || error !== 'silent' || this.silentRounds < 2 * SILENT_ROUNDS) return end(s2, succs);
           this.succs = [];
           this.stabilizeAlone(end);
         });
@@ -322,7 +323,7 @@ export class ChordNode {
   }
 
   /** Refresh the next finger by a lookup; the fingers after it that the answer also covers take it too. */
-  private fixFingers(done: () => void = noop): void {
+  private fixFingers(done: () => void): void {
     if (!this.member || this.fixingFingers) return done();
     this.fixingFingers = true;
     const me = this.self.id;
@@ -353,9 +354,13 @@ export class ChordNode {
     });
   }
 
-  /** Send a request; reply is null when none came or it was an error. Tries `attempts` times when none came. */
+  /**
+   * Send a request; reply is null when none came or it was an error. Tries
+   * `attempts` times when none came. Never to this node itself: the ring
+   * leaves itself out (uniqueOthers, adoptSuccessors) and a lookup takes its
+   * own steps (iterativeLookup's `me`).
+   */
   ask(to: NodeRef, req: ChordRequest, done: (reply: unknown) => void, attempts = 1): void {
-    if (to.id === this.self.id && to.addr === this.self.addr) return this.clock.later(0, () => done(this.handle(this.self, req)));
     this.ringTransport.request(to, req, (reply) => {
       if (reply == null && attempts > 1) return this.ask(to, req, done, attempts - 1);
       done(isError(reply) ? null : reply);
