@@ -158,12 +158,13 @@ export class ChordNode {
    */
   private findSuccessor(via: NodeRef[], done: (s: NodeRef | null, succs: NodeRef[], error?: string) => void): void {
     const me = this.self.id;
+    const fail = (error: string) => done(null, [], error);
     iterativeLookup(this, me, { done: false, nodes: via }, null, false, (res) => {
       const s = res.owner;
-      if (!s) return done(null, [], res.hops ? 'no successor found (' + res.error + ')' : 'silent');
+      if (!s) return fail(res.hops ? 'no successor found (' + res.error + ')' : 'silent');
       this.askState(s, (st) => {
-        if (!st) return done(null, [], 'the successor did not answer');
-        if (st.succs.length && !leadsTo(s, st.succs, me)) return done(null, [], 'the successor sees the ring otherwise');
+        if (!st) return fail('the successor did not answer');
+        if (st.succs.length && !leadsTo(s, st.succs, me)) return fail('the successor sees the ring otherwise');
         done(s, st.succs);
       });
     });
@@ -206,7 +207,9 @@ export class ChordNode {
       const n = asNodeRef(from);
       if (!n) return { error: 'notify: the sender is not a ring node' };
       // rectify: the closest node before us that has spoken is our predecessor
-      if (n.id !== this.self.id && (!this.pred || this.pred.id === n.id || between(this.pred.id, n.id, this.self.id))) this.pred = n;
+      const me = this.self.id;
+      const pred = this.pred;
+      if (n.id !== me && (!pred || pred.id === n.id || between(pred.id, n.id, me))) this.pred = n;
       return {};
     }
     return { error: 'unknown ring request' };
@@ -357,7 +360,8 @@ export class ChordNode {
   /**
    * Send a request; reply is null when none came or it was an error. Tries
    * `attempts` times when none came. Never to this node itself: the ring
-   * leaves itself out (uniqueOthers, adoptSuccessors) and a lookup takes its
+   * leaves itself out (uniqueOthers, successor lists in ring order before
+   * it) and a lookup takes its
    * own steps (iterativeLookup's `me`).
    */
   ask(to: NodeRef, req: ChordRequest, done: (reply: unknown) => void, attempts = 1): void {
@@ -377,8 +381,7 @@ export class ChordNode {
    * it would wrap past us, r long after the kept (suspected) ones.
    */
   private adoptSuccessors(kept: NodeRef[], s: NodeRef, list: NodeRef[]): void {
-    const me = this.self.id;
-    if (s.id === me) return;
+    const me = this.self.id; // never s (see ask)
     const out = [...kept.slice(0, this.r - 1), s];
     const max = out.length - 1 + this.r;
     for (const n of list) {
@@ -390,6 +393,8 @@ export class ChordNode {
 
   /** A node that did not answer leaves the fingers (the successor list changes only by adoptSuccessors). */
   private forgetFinger(n: NodeRef): void {
-    for (let i = 0; i < this.fingers.length; i++) if (this.fingers[i]?.id === n.id) this.fingers[i] = undefined;
+    this.fingers.forEach((f, i) => {
+      if (f?.id === n.id) this.fingers[i] = undefined;
+    });
   }
 }
