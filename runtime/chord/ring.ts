@@ -332,12 +332,12 @@ export class ChordNode {
     const me = this.self.id;
     const i = this.nextFinger;
     const start = addPowerOfTwo(me, i);
-    this.lookup(start, (res) => {
+    this.lookup(start, ({ owner }) => {
       let j = i + 1;
-      if (res.owner && this.member) {
-        const o = res.owner.id === me ? undefined : res.owner;
+      if (owner && this.member) {
+        const o = owner.id === me ? undefined : owner;
         this.fingers[i] = o;
-        for (; j < ID_BITS && start !== res.owner.id && upTo(start, addPowerOfTwo(me, j), res.owner.id); j++) this.fingers[j] = o;
+        for (; j < ID_BITS && start !== owner.id && upTo(start, addPowerOfTwo(me, j), owner.id); j++) this.fingers[j] = o;
       }
       this.nextFinger = j % ID_BITS;
       this.fixingFingers = false;
