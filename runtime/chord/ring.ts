@@ -145,7 +145,6 @@ export class ChordNode {
       // no predecessor to forget: a node out of a ring takes no notify
       this.member = true;
       this.adoptSuccessors([], s, succs);
-      this.ask(s, NOTIFY, noop);
       done(null);
     });
   }
@@ -266,20 +265,18 @@ export class ChordNode {
         const kept = silent.filter((n) => between(me, n.id, s.id) && (suspects[n.id] = (this.suspects[n.id] || 0) + 1) < SILENT_ROUNDS);
         this.suspects = suspects;
         this.adoptSuccessors(kept, s, succs);
-        this.ask(s, NOTIFY, noop);
       }
       this.stabilizing = false;
       done();
     };
     if (!list.length) return this.stabilizeAlone(end);
-    let i = 0;
-    const tryNext = (): void => {
-      const s = list[i++];
+    const tryNext = (i: number): void => {
+      const s = list[i];
       if (!s) {
         if (++this.silentRounds < SILENT_ROUNDS) return end();
         // no successor answers: find our place again through anyone we know;
         // only when nobody has answered for twice as long, be a ring of one
-        const known = uniqueOthers([...list, this.pred, ...this.fingers], me);
+        const known = this.othersKnown(list);
         return this.findSuccessor(known, (s2, succs, error) => {
           if (s2 || error !== 'silent' || this.silentRounds < 2 * SILENT_ROUNDS) return end(s2, succs);
           this.succs = [];
@@ -289,8 +286,8 @@ export class ChordNode {
       this.askState(s, (st) => {
         if (!st) this.forgetFinger(s);
         // passing over silent successors: only to a node whose own successor does not pass over us
-        if (!st || (i > 1 && !leadsTo(s, st.succs, me))) return tryNext();
-        const silent = list.slice(0, i - 1);
+        if (!st || (i && !leadsTo(s, st.succs, me))) return tryNext(i + 1);
+        const silent = list.slice(0, i);
         const closer = uniqueOthers([st.pred, this.fingers[0]], me).filter((c) => between(me, c.id, s.id));
         const tryCloser = (): void => {
           const c = closer.shift();
@@ -305,7 +302,7 @@ export class ChordNode {
         tryCloser();
       });
     };
-    tryNext();
+    tryNext(0);
   }
 
   /**
@@ -314,7 +311,7 @@ export class ChordNode {
    * stabilize then walks back to the right one.
    */
   private stabilizeAlone(end: (s?: NodeRef, succs?: NodeRef[]) => void): void {
-    const known = uniqueOthers([this.pred, ...this.fingers], this.self.id);
+    const known = this.othersKnown([]);
     const tryNext = (i: number): void => {
       if (i >= known.length) return end();
       this.askState(known[i], (st) => {
@@ -378,7 +375,8 @@ export class ChordNode {
 
   /**
    * Successor list := [...kept, s, ...list]: ring order after us, cut before
-   * it would wrap past us, r long after the kept (suspected) ones.
+   * it would wrap past us, r long after the kept (suspected) ones. Then
+   * notify s: we may be its predecessor.
    */
   private adoptSuccessors(kept: NodeRef[], s: NodeRef, list: NodeRef[]): void {
     const me = this.self.id; // never s (see ask)
@@ -389,6 +387,12 @@ export class ChordNode {
       out.push(n);
     }
     this.succs = out;
+    this.ask(s, NOTIFY, noop);
+  }
+
+  /** The other nodes this node knows of: `first`, the predecessor, the fingers. */
+  private othersKnown(first: NodeRef[]): NodeRef[] {
+    return uniqueOthers([...first, this.pred, ...this.fingers], this.self.id);
   }
 
   /** A node that did not answer leaves the fingers (the successor list changes only by adoptSuccessors). */
