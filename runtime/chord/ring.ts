@@ -73,8 +73,6 @@ const ALREADY_MEMBER = 'already in a ring';
 const STATE: ChordRequest = { op: 'state' };
 const NOTIFY: ChordRequest = { op: 'notify' };
 const noop = () => {};
-/** An error reply, or no JSON object at all (no ring reply is anything else). */
-const isError = (x: unknown): boolean => !isObject(x) || 'error' in x;
 /** The distinct nodes of a list other than me. */
 const uniqueOthers = (list: (NodeRef | null | undefined)[], me: string): NodeRef[] =>
   list.filter((n, i, a): n is NodeRef => !!n && n.id !== me && a.findIndex((m) => m?.id === n.id) === i);
@@ -110,10 +108,10 @@ export class ChordNode {
   /** Successors passed over as silent: in how many rounds in a row. */
   private suspects: Record<string, number> = {};
   private generation = 0;
-  /** Whether a stabilize, fix-fingers or check-predecessor round is running: one of each at a time. */
-  private stabilizing = false;
-  private fixingFingers = false;
-  private checkingPredecessor = false;
+  /** Whether a stabilize, fix-fingers or check-predecessor round is running: one of each at a time (unset: none has run yet). */
+  private stabilizing?: boolean;
+  private fixingFingers?: boolean;
+  private checkingPredecessor?: boolean;
 
   constructor(o: ChordOptions) {
     this.self = o.self;
@@ -160,7 +158,7 @@ export class ChordNode {
     const fail = (error: string) => done(null, [], error);
     iterativeLookup(this, me, { done: false, nodes: via }, null, false, (res) => {
       const s = res.owner;
-      if (!s) return fail(res.hops ? 'no successor found (' + res.error + ')' : 'silent');
+      if (!s) return fail(res.hops ? 'no successor found: ' + res.error : 'silent');
       this.askState(s, (st) => {
         if (!st) return fail('the successor did not answer');
         if (st.succs.length && !leadsTo(s, st.succs, me)) return fail('the successor sees the ring otherwise');
@@ -172,12 +170,11 @@ export class ChordNode {
   /** Run stabilize, fix-fingers and check-predecessor on timers until stop(). */
   start(): void {
     const gen = ++this.generation;
-    const ops: ((done: () => void) => void)[] = [(d) => this.stabilize(d), (d) => this.fixFingers(d), (d) => this.checkPredecessor(d)];
-    ops.forEach((op, i) => {
+    [this.stabilize, this.fixFingers, this.checkPredecessor].forEach((round, i) => {
       // each round is timed from the end of the one before
       const schedule = (): void =>
         this.clock.later(this.jitter(this.timerPeriods[i]), () => {
-          if (gen === this.generation) op(schedule);
+          if (gen === this.generation) round.call(this, schedule);
         });
       schedule();
     });
@@ -364,7 +361,8 @@ export class ChordNode {
   ask(to: NodeRef, req: ChordRequest, done: (reply: unknown) => void, attempts = 1): void {
     this.ringTransport.request(to, req, (reply) => {
       if (reply == null && attempts > 1) return this.ask(to, req, done, attempts - 1);
-      done(isError(reply) ? null : reply);
+      // an error reply, or no JSON object at all (no ring reply is anything else), is none
+      done(!isObject(reply) || 'error' in reply ? null : reply);
     });
   }
 
