@@ -221,12 +221,7 @@ function encrypt(args: string, it: Ctx, name: string): string {
 
 function decrypt(args: string, it: Ctx, name: string): string {
   const [key, evalMode] = cipherName(name, it);
-  let text: string;
-  try {
-    text = decryptText(args, key);
-  } catch (e) {
-    throw new JmlError((e as Error).message);
-  }
+  const text = decryptText(args, key);
   return evalMode ? text : braces(text);
 }
 
