@@ -5,8 +5,9 @@
 // backtracking with a work limit, so no pattern can hang a line.
 import { JmlError } from './errors.ts';
 
-const enum Op { Char, Any, NL, Open, Close, End }
-interface Node { op: Op; ch: string; star: boolean; group: number }
+const enum Op { Char, Any, NL, Mark, End }
+/** slot: where a Mark records the position, 2g for group g's start, 2g + 1 for its end. */
+interface Node { op: Op; ch: string; star: boolean; slot: number }
 
 export interface Regex { nodes: Node[]; groups: number; anchored: boolean }
 
@@ -16,7 +17,7 @@ const MAX_WORK = 2_000_000;
 const fail = (why: string): never => {
   throw new JmlError('regexp ' + why);
 };
-const newNode = (op: Op, ch = '', group = 0): Node => ({ op, ch, star: false, group });
+const newNode = (op: Op, ch = '', slot = 0): Node => ({ op, ch, star: false, slot });
 
 export function compile(p: string): Regex {
   if (p.length > MAX_PATTERN) fail('longer than ' + MAX_PATTERN + ' characters');
@@ -28,10 +29,10 @@ export function compile(p: string): Regex {
     const c = p[i];
     let node: Node;
     if (c === '(') {
-      node = newNode(Op.Open, '', ++groups);
+      node = newNode(Op.Mark, '', ++groups * 2);
       open.push(groups);
     } else if (c === ')') {
-      node = newNode(Op.Close, '', open.pop() ?? fail('has an unmatched )'));
+      node = newNode(Op.Mark, '', (open.pop() ?? fail('has an unmatched )')) * 2 + 1);
     } else if (c === '$' && i === p.length - 1) {
       node = newNode(Op.End);
     } else if (c === '\\' && p[i + 1] === 'n') {
@@ -80,8 +81,8 @@ function matchAt(re: Regex, s: string, at: number, work: { n: number }): Match |
     }
     const n = nodes[k];
     let ok = true;
-    if (n.op === Op.Open || n.op === Op.Close) {
-      const slot = n.group * 2 + (n.op === Op.Close ? 1 : 0);
+    if (n.op === Op.Mark) {
+      const slot = n.slot;
       stack.push(-2, slot, gs[slot]);
       gs[slot] = t;
       k++;
