@@ -207,11 +207,10 @@ function decodeUrl(s: string): string {
  * the eval mode needs the code capability.
  */
 function cipherName(name: string, it: Ctx): [key: string, evalMode: boolean] {
-  const slash = name.indexOf('/');
-  const base = slash < 0 ? name : name.slice(0, slash);
+  const [base, ...key] = name.split('/');
   const evalMode = base.slice(7) === '-eval';
   if (evalMode) it.need('code', name);
-  return [slash < 0 ? DEFAULT_KEY : name.slice(slash + 1), evalMode];
+  return [key.length ? key.join('/') : DEFAULT_KEY, evalMode];
 }
 
 function encrypt(args: string, it: Ctx, name: string): string {
