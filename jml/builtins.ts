@@ -117,11 +117,8 @@ const letters = (): RegExp => (letter ||= new RegExp('\\p{L}', 'gu'));
 
 function iota(args: string, it: Ctx): string {
   const w = words(args).map(atoi);
-  let from: Int = 0;
-  let to: Int;
-  let step: Int = 1;
-  if (w.length <= 1) to = sub(w[0] || 0, 1);
-  else [from, to, step] = [w[0], w[1], w[2] ?? 1];
+  // [iota N] counts from 0 to N - 1
+  const [from, to, step = 1] = w.length > 1 ? w : [0, sub(w[0] || 0, 1)];
   if (step === 0) throw new JmlError('iota step of 0');
   const s = toIndex(step);
   const f = toIndex(from);
