@@ -76,7 +76,8 @@ function matchAt(re: Regex, s: string, at: number, work: { n: number }): Match |
     if (++work.n > MAX_WORK) fail('takes too long');
     if (k === nodes.length) {
       const groups: string[] = [];
-      for (let g = 1; g <= re.groups; g++) groups.push(gs[g * 2] >= 0 && gs[g * 2 + 1] >= 0 ? s.slice(gs[g * 2], gs[g * 2 + 1]) : '');
+      // the match went through every node, so every group's start and end are set
+      for (let g = 1; g <= re.groups; g++) groups.push(s.slice(gs[g * 2], gs[g * 2 + 1]));
       return { start: at, end: t, groups };
     }
     const n = nodes[k];
@@ -128,17 +129,12 @@ function matchAt(re: Regex, s: string, at: number, work: { n: number }): Match |
 export function matchAll(re: Regex, s: string): Match[] {
   const out: Match[] = [];
   const work = { n: 0 };
-  let from = 0;
-  while (from <= s.length) {
-    let m: Match | null = null;
-    for (let at = from; at <= s.length && !m; at++) {
-      m = matchAt(re, s, at, work);
-      if (re.anchored) break;
-    }
-    if (!m) break;
-    out.push(m);
+  for (let at = 0; at <= s.length; ) {
+    const m = matchAt(re, s, at, work);
+    if (m) out.push(m);
     if (re.anchored) break;
-    from = m.end > m.start ? m.end : m.end + 1;
+    // on after a match, one character on after an empty one or none
+    at = m && m.end > at ? m.end : at + 1;
   }
   return out;
 }
