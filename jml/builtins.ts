@@ -143,9 +143,10 @@ function iota(args: string, it: Ctx): string {
 
 /** substr FIRST LEN TEXT: TEXT starts where the original's strtok left it. */
 function substr(args: string): string {
-  const a = args.match(/^( *)([^ ]*)( *)([^ ]*)/) as RegExpMatchArray;
-  const end1 = a[1].length + a[2].length;
-  const end2 = end1 + a[3].length + a[4].length;
+  // each word with the spaces before it
+  const a = /^( *([^ ]*))( *([^ ]*))/.exec(args) as RegExpExecArray;
+  const end1 = a[1].length;
+  const end2 = a[0].length;
   const p = a[2].length + a[4].length + 2;
   const text = args.slice(p, p <= end1 ? end1 : p <= end2 ? end2 : undefined);
   // counted in code points (D11); without surrogate pairs those are the string's own indexes
