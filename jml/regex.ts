@@ -5,6 +5,7 @@
 // backtracking with a work limit, so no pattern can hang a line.
 import { JmlError } from './errors.ts';
 
+/** The atoms a `*` may follow (Char, Any) come first. */
 const enum Op { Char, Any, NL, Mark, End }
 /** slot: where a Mark records the position, 2g for group g's start, 2g + 1 for its end. */
 interface Node { op: Op; ch: string; star: boolean; slot: number }
@@ -42,7 +43,7 @@ export function compile(p: string): Regex {
       if (c === '\\' && i + 1 < p.length) i++;
       node = c === '.' ? newNode(Op.Any) : newNode(Op.Char, p[i]);
     }
-    if (p[i + 1] === '*' && (node.op === Op.Char || node.op === Op.Any)) {
+    if (p[i + 1] === '*' && node.op <= Op.Any) {
       node.star = true;
       i++;
     }
