@@ -7,7 +7,7 @@ import { JmlError } from './errors.ts';
 import { add, atoi, atoiAt, compare, div, type Int, mul, sub, toIndex } from './numbers.ts';
 import { braces, firstWords, headRest, quote, strcmp, wordCount, words } from './text.ts';
 import { compile, matchAll } from './regex.ts';
-import { utf8Decode, utf8Encode, utf8Length } from './utf8.ts';
+import { utf8Decode, utf8Length } from './utf8.ts';
 import { contentHash, decryptText, DEFAULT_KEY, encryptText } from './crypto.ts';
 import { fromHex, toHex } from './xxtea.ts';
 
@@ -90,11 +90,11 @@ const twoHeads = (s: string): [string, string, string] => {
   const [first, rest] = headRest(s);
   return [first, ...headRest(rest)];
 };
-/** after and before: where the first word occurs in the text after it, cut by take ('' when it does not). */
-const around = (a: string, take: (text: string, at: number, word: string) => string): string => {
+/** after and before: the text after the first word, cut where that word first occurs in it ('' when it does not). */
+const around = (a: string, after: boolean): string => {
   const [x, t] = headRest(a);
   const i = x ? t.indexOf(x) : -1;
-  return i < 0 ? '' : take(t, i, x);
+  return i < 0 ? '' : after ? t.slice(i + x.length) : t.slice(0, i);
 };
 /** Each item and a space: `a b `. */
 const spaced = (items: Array<string | number>): string => (items.length ? items.join(' ') + ' ' : '');
@@ -117,11 +117,8 @@ const letters = (): RegExp => (letter ||= new RegExp('\\p{L}', 'gu'));
 
 function iota(args: string, it: Ctx): string {
   const w = words(args).map(atoi);
-  let from: Int = 0;
-  let to: Int;
-  let step: Int = 1;
-  if (w.length <= 1) to = sub(w[0] || 0, 1);
-  else [from, to, step] = [w[0], w[1], w[2] ?? 1];
+  // [iota N] counts from 0 to N - 1
+  const [from, to, step = 1] = w.length > 1 ? w : [0, sub(w[0] || 0, 1)];
   if (step === 0) throw new JmlError('iota step of 0');
   const s = toIndex(step);
   const f = toIndex(from);
@@ -146,9 +143,10 @@ function iota(args: string, it: Ctx): string {
 
 /** substr FIRST LEN TEXT: TEXT starts where the original's strtok left it. */
 function substr(args: string): string {
-  const a = args.match(/^( *)([^ ]*)( *)([^ ]*)/) as RegExpMatchArray;
-  const end1 = a[1].length + a[2].length;
-  const end2 = end1 + a[3].length + a[4].length;
+  // each word with the spaces before it
+  const a = /^( *([^ ]*))( *([^ ]*))/.exec(args) as RegExpExecArray;
+  const end1 = a[1].length;
+  const end2 = a[0].length;
   const p = a[2].length + a[4].length + 2;
   const text = args.slice(p, p <= end1 ? end1 : p <= end2 ? end2 : undefined);
   // counted in code points (D11); without surrogate pairs those are the string's own indexes
@@ -162,26 +160,21 @@ function substr(args: string): string {
   return chars ? chars.slice(first, end).join('') : text.slice(first, end);
 }
 
-/** [eval/F1/F2 TEXT]: {f ...} becomes [f ...] for listed names only (D18). */
+/** [eval/F1/F2 TEXT]: {f ...} becomes [f ...] for listed names only (D18); anything else gives ''. */
 function sandbox(allowed: string[], text: string): string {
-  let out = '';
   let depth = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '\\') {
-      out += text.slice(i, i + 2);
-      i++;
-    } else if (c === '{') {
-      const m = /^[^ {}]*/.exec(text.slice(i + 1)) as RegExpExecArray;
-      if (allowed.indexOf(m[0]) < 0) return '';
-      out += '[';
-      depth++;
-    } else if (c === '}') {
-      if (--depth < 0) return '';
-      out += ']';
-    } else out += c;
-  }
-  return depth ? '' : out;
+  let refused = false;
+  const out = text.replace(/\\[^]?|\{([^ {}]*)|\}/g, (m, name?: string) => {
+    if (m[0] === '\\') return m;
+    if (m === '}') {
+      if (--depth < 0) refused = true;
+      return ']';
+    }
+    if (allowed.indexOf(name as string) < 0) refused = true;
+    depth++;
+    return '[' + name;
+  });
+  return refused || depth ? '' : out;
 }
 
 function regexCalls(f: string, re: string, data: string, keep: boolean): string {
@@ -196,25 +189,15 @@ function regexCalls(f: string, re: string, data: string, keep: boolean): string 
   return keep ? out + data.slice(at) : out;
 }
 
+/**
+ * URL decoding: `+` is a space and each run of %XX escapes is decoded as UTF-8
+ * at once. A lone surrogate becomes U+FFFD, as it would in a UTF-8 round trip.
+ */
 function decodeUrl(s: string): string {
-  const bytes: number[] = [];
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    // %XX: one byte (fromHex gives none for an empty or malformed XX)
-    const escaped = c === 37 ? fromHex(s.slice(i + 1, i + 3)) : null;
-    if (escaped && escaped.length) {
-      bytes.push(escaped[0]);
-      i += 2;
-    } else if (c === 43) bytes.push(32);
-    else if (c < 128) bytes.push(c);
-    else {
-      // re-encode non-ASCII characters as UTF-8 so the whole result decodes at once
-      const cp = s.codePointAt(i) as number;
-      if (cp > 0xffff) i++;
-      bytes.push(...utf8Encode(String.fromCodePoint(cp)));
-    }
-  }
-  return braces(utf8Decode(new Uint8Array(bytes)));
+  const decoded = s.replace(/\+|(%[\da-f]{2})+|[\ud800-\udfff]/giu, (m) =>
+    m === '+' ? ' ' : m[0] === '%' ? utf8Decode(fromHex(m.replace(/%/g, '')) as Uint8Array) : '\ufffd',
+  );
+  return braces(decoded);
 }
 
 /**
@@ -222,11 +205,10 @@ function decodeUrl(s: string): string {
  * the eval mode needs the code capability.
  */
 function cipherName(name: string, it: Ctx): [key: string, evalMode: boolean] {
-  const slash = name.indexOf('/');
-  const base = slash < 0 ? name : name.slice(0, slash);
+  const [base, ...key] = name.split('/');
   const evalMode = base.slice(7) === '-eval';
   if (evalMode) it.need('code', name);
-  return [slash < 0 ? DEFAULT_KEY : name.slice(slash + 1), evalMode];
+  return [key.length ? key.join('/') : DEFAULT_KEY, evalMode];
 }
 
 function encrypt(args: string, it: Ctx, name: string): string {
@@ -236,12 +218,7 @@ function encrypt(args: string, it: Ctx, name: string): string {
 
 function decrypt(args: string, it: Ctx, name: string): string {
   const [key, evalMode] = cipherName(name, it);
-  let text: string;
-  try {
-    text = decryptText(args, key);
-  } catch (e) {
-    throw new JmlError((e as Error).message);
-  }
+  const text = decryptText(args, key);
   return evalMode ? text : braces(text);
 }
 
@@ -253,21 +230,14 @@ function uuid(_: string, it: Ctx): string {
   return toHex(b).replace(/^(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-');
 }
 
-/** funcs/datas filter: no words = all, one = prefix, two = half-open range (D15). */
-function nameFilter(args: string): (n: string) => boolean {
-  const [a, b] = words(args);
-  if (a === undefined) return () => true;
-  if (b === undefined) return (n) => n.startsWith(a);
-  return (n) => strcmp(n, a) >= 0 && strcmp(n, b) < 0;
-}
-
+/** funcs and datas: the names after prefix; no words lists all, one a prefix, two a half-open range (D15). */
 function listNames(it: Ctx, args: string, prefix: string): string {
-  const keep = nameFilter(args);
+  const [from, to] = words(args);
   let out = '';
   for (const name of it.macroNames()) {
     if (!name.startsWith(prefix)) continue;
     const n = name.slice(prefix.length);
-    if (keep(n)) out += n + ' ';
+    if (from === undefined || (to === undefined ? n.startsWith(from) : strcmp(n, from) >= 0 && strcmp(n, to) < 0)) out += n + ' ';
   }
   return out;
 }
@@ -338,10 +308,8 @@ export const BUILTINS = new Map<string, Builtin>(Object.entries({
   empty: (a) => bool(wordCount(a) === 0),
   has: (a) => bool(wordCount(a) > 0),
   is: (a) => bool(isTrue(words(a)[0])),
-  number: (a) => {
-    const w = words(a);
-    return bool(w.length === 1 && /^[0-9]+$/.test(w[0]));
-  },
+  // one word, all digits
+  number: (a) => bool(/^ *[0-9]+ *$/.test(a)),
   alpha: (a) => String((a.match(letters()) || []).length),
   equal: comparison(strcmp, same),
   cmp: (a) => String(-strcmp(...str2(a)) || 0),
@@ -391,8 +359,8 @@ export const BUILTINS = new Map<string, Builtin>(Object.entries({
     return acc;
   },
   // strings
-  after: (a) => around(a, (t, i, x) => t.slice(i + x.length)),
-  before: (a) => around(a, (t, i) => t.slice(0, i)),
+  after: (a) => around(a, true),
+  before: (a) => around(a, false),
   prefix: (a) => {
     const w = words(a);
     let p = w[0] || '';
@@ -413,10 +381,8 @@ export const BUILTINS = new Map<string, Builtin>(Object.entries({
     const [sep, t] = headRest(a);
     return words(t).join(sep);
   },
-  match: (a) => {
-    const [re, t] = twoHeads(a);
-    return regexCalls('identity', re, t, false);
-  },
+  // the regexp and one word
+  match: (a) => regexCalls('identity', ...str2(a), false),
   'match-do': (a) => regexCalls(...twoHeads(a), false),
   'subst-do': (a) => regexCalls(...twoHeads(a), true),
   xml: (a) => {

@@ -1,4 +1,5 @@
 // The JML encrypt/decrypt/hash builtins, byte-compatible with the original C interpreter.
+import { JmlError } from './errors.ts';
 import { utf8Decode, utf8Encode } from './utf8.ts';
 import { bteaDecrypt, bteaEncrypt, bytesToWords, fromHex, keyFromString, toHex, wordsToBytes } from './xxtea.ts';
 
@@ -20,8 +21,9 @@ export function encryptText(text: string, key: string = DEFAULT_KEY): string {
   return '{' + toHex(wordsToBytes(w)) + '}';
 }
 
+// a JmlError: the decrypt builtin's error text as it is
 const malformed = (why: string): never => {
-  throw new Error('decrypt: ciphertext ' + why);
+  throw new JmlError('decrypt: ciphertext ' + why);
 };
 
 /** Inverse of encryptText: the plaintext up to the first NUL; throws on malformed ciphertext. */

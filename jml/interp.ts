@@ -89,15 +89,12 @@ export class Interpreter {
    */
   define(name: string, formals: string, body: string, meta: DefinitionMeta = {}): MacroDef {
     const d = this.makeDefinition(name, formals, body, meta);
-    const refused = 'cannot keep ' + name + ': ';
-    const why = unkeepable(d);
-    if (why) throw new JmlError(refused + why);
-    if (this.onDefine) {
-      try {
-        this.onDefine(d, definitionLine(d));
-      } catch (e) {
-        throw new JmlError(refused + (e instanceof Error ? e.message : String(e)));
-      }
+    try {
+      const why = unkeepable(d);
+      if (why) throw new Error(why);
+      this.onDefine?.(d, definitionLine(d));
+    } catch (e) {
+      throw new JmlError('cannot keep ' + name + ': ' + (e instanceof Error ? e.message : String(e)));
     }
     if (d.pos > this.logPos) this.logPos = d.pos;
     this.macros.set(name, d);

@@ -97,30 +97,25 @@ function compile(d: MacroDef): Compiled {
   // Only $x and @x formals substitute; the longest one that matches wins (D14).
   const named = formals
     .map((f, i) => ({ f, i }))
-    .filter((x) => x.f.length > 1 && (x.f[0] === '$' || x.f[0] === '@'))
+    .filter((x) => /^[$@]./s.test(x.f))
     .sort((a, b) => b.f.length - a.f.length);
   const parts: (string | number)[] = [];
   const body = d.body;
   let lit = '';
   let i = 0;
   while (i < body.length) {
-    const c = body[i];
-    if (c === '\\') {
-      lit += body.slice(i, i + 2);
-      i += 2;
-      continue;
+    // (a formal starts with $ or @, never where an escape does)
+    const hit = named.find((x) => body.startsWith(x.f, i));
+    if (hit) {
+      parts.push(lit, hit.i);
+      lit = '';
+      i += hit.f.length;
+    } else {
+      // an escape and the character it escapes stay together
+      const n = body[i] === '\\' ? 2 : 1;
+      lit += body.slice(i, i + n);
+      i += n;
     }
-    if (c === '$' || c === '@') {
-      const hit = named.find((x) => body.startsWith(x.f, i));
-      if (hit) {
-        parts.push(lit, hit.i);
-        lit = '';
-        i += hit.f.length;
-        continue;
-      }
-    }
-    lit += c;
-    i++;
   }
   parts.push(lit);
   const last = formals[formals.length - 1];

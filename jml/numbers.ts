@@ -27,8 +27,7 @@ export function atoi(w: string): Int {
   while (isDigit(w.charCodeAt(end))) end++; // NaN past the end
   if (end - start <= 15) return atoiAt(w, 0, end);
   if (end - start > MAX_DIGITS) throw new JmlError('number too large (over ' + MAX_DIGITS + ' digits)');
-  const b = BigInt(w.slice(start, end));
-  return norm(w[0] === '-' ? -b : b);
+  return norm(BigInt(w.slice(0, end))); // BigInt reads the sign too
 }
 
 /** atoi of s[i..j) for a short word (under 16 characters), without slicing it out. */

@@ -5,8 +5,10 @@
 // backtracking with a work limit, so no pattern can hang a line.
 import { JmlError } from './errors.ts';
 
-const enum Op { Char, Any, NL, Open, Close, End }
-interface Node { op: Op; ch: string; star: boolean; group: number }
+/** The atoms a `*` may follow (Char, Any) come first. */
+const enum Op { Char, Any, NL, Mark, End }
+/** slot: where a Mark records the position, 2g for group g's start, 2g + 1 for its end. */
+interface Node { op: Op; ch: string; star: boolean; slot: number }
 
 export interface Regex { nodes: Node[]; groups: number; anchored: boolean }
 
@@ -16,7 +18,7 @@ const MAX_WORK = 2_000_000;
 const fail = (why: string): never => {
   throw new JmlError('regexp ' + why);
 };
-const newNode = (op: Op, ch = '', group = 0): Node => ({ op, ch, star: false, group });
+const newNode = (op: Op, ch = '', slot = 0): Node => ({ op, ch, star: false, slot });
 
 export function compile(p: string): Regex {
   if (p.length > MAX_PATTERN) fail('longer than ' + MAX_PATTERN + ' characters');
@@ -28,10 +30,10 @@ export function compile(p: string): Regex {
     const c = p[i];
     let node: Node;
     if (c === '(') {
-      node = newNode(Op.Open, '', ++groups);
+      node = newNode(Op.Mark, '', ++groups * 2);
       open.push(groups);
     } else if (c === ')') {
-      node = newNode(Op.Close, '', open.pop() ?? fail('has an unmatched )'));
+      node = newNode(Op.Mark, '', (open.pop() ?? fail('has an unmatched )')) * 2 + 1);
     } else if (c === '$' && i === p.length - 1) {
       node = newNode(Op.End);
     } else if (c === '\\' && p[i + 1] === 'n') {
@@ -41,7 +43,7 @@ export function compile(p: string): Regex {
       if (c === '\\' && i + 1 < p.length) i++;
       node = c === '.' ? newNode(Op.Any) : newNode(Op.Char, p[i]);
     }
-    if (p[i + 1] === '*' && (node.op === Op.Char || node.op === Op.Any)) {
+    if (p[i + 1] === '*' && node.op <= Op.Any) {
       node.star = true;
       i++;
     }
@@ -75,13 +77,14 @@ function matchAt(re: Regex, s: string, at: number, work: { n: number }): Match |
     if (++work.n > MAX_WORK) fail('takes too long');
     if (k === nodes.length) {
       const groups: string[] = [];
-      for (let g = 1; g <= re.groups; g++) groups.push(gs[g * 2] >= 0 && gs[g * 2 + 1] >= 0 ? s.slice(gs[g * 2], gs[g * 2 + 1]) : '');
+      // the match went through every node, so every group's start and end are set
+      for (let g = 1; g <= re.groups; g++) groups.push(s.slice(gs[g * 2], gs[g * 2 + 1]));
       return { start: at, end: t, groups };
     }
     const n = nodes[k];
     let ok = true;
-    if (n.op === Op.Open || n.op === Op.Close) {
-      const slot = n.group * 2 + (n.op === Op.Close ? 1 : 0);
+    if (n.op === Op.Mark) {
+      const slot = n.slot;
       stack.push(-2, slot, gs[slot]);
       gs[slot] = t;
       k++;
@@ -127,17 +130,12 @@ function matchAt(re: Regex, s: string, at: number, work: { n: number }): Match |
 export function matchAll(re: Regex, s: string): Match[] {
   const out: Match[] = [];
   const work = { n: 0 };
-  let from = 0;
-  while (from <= s.length) {
-    let m: Match | null = null;
-    for (let at = from; at <= s.length && !m; at++) {
-      m = matchAt(re, s, at, work);
-      if (re.anchored) break;
-    }
-    if (!m) break;
-    out.push(m);
+  for (let at = 0; at <= s.length; ) {
+    const m = matchAt(re, s, at, work);
+    if (m) out.push(m);
     if (re.anchored) break;
-    from = m.end > m.start ? m.end : m.end + 1;
+    // on after a match, one character on after an empty one or none
+    at = m && m.end > at ? m.end : at + 1;
   }
   return out;
 }

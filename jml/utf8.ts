@@ -64,7 +64,7 @@ export function utf8Decode(b: Uint8Array, start = 0, end = b.length): string {
     if (c < 0x80) cp = c;
     else {
       // Sequence length and the allowed range of the 2nd byte (excludes overlongs, surrogates, > U+10FFFF).
-      const n = c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : 0;
+      const n = c < 0xc2 ? 0 : c < 0xe0 ? 1 : c < 0xf0 ? 2 : c < 0xf5 ? 3 : 0;
       if (n) {
         const lo = c === 0xe0 ? 0xa0 : c === 0xf0 ? 0x90 : 0x80;
         const hi = c === 0xed ? 0x9f : c === 0xf4 ? 0x8f : 0xbf;
