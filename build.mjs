@@ -104,24 +104,25 @@ export async function measureHeap(bundlePath = join(ROOT, 'dist/board.js')) {
 /**
  * Heap after loading the whole core on a fresh virtual board: every module of
  * runtime/index.ts (what dist/core.js holds: the language, identity,
- * messages, the CHORD table), none dropped by tree shaking, compiled as a
- * classic script after the board's polyfills and stripped as qjsc -s does.
+ * messages, the CHORD table, the Mimei store), none dropped by tree
+ * shaking, compiled as a classic script after the board's polyfills and
+ * stripped as qjsc -s does.
  * The board bundle carries less (no messages, no ring), so its figure alone
- * would not show what the core costs a device. Three classes are handed to
+ * would not show what the core costs a device. Four classes are handed to
  * the script, not the 80-odd exports: a namespace object of getters is a
  * bundling artefact (some 20 KB of closures), not code a device carries.
  */
 export async function measureCoreHeap() {
   const { tsImport } = await import('tsx/esm/api');
   const { QuickJSVm } = await tsImport(pathToFileURL(join(ROOT, 'targets/quickjs/board.ts')).href, import.meta.url);
-  const entry = "import './targets/quickjs/polyfills.ts'; import { MagniNode, Messenger, ChordNode } from './runtime/index.ts'; (globalThis as any).magniCore = { MagniNode, Messenger, ChordNode };";
+  const entry = "import './targets/quickjs/polyfills.ts'; import { MagniNode, Messenger, ChordNode, MimeiStore } from './runtime/index.ts'; (globalThis as any).magniCore = { MagniNode, Messenger, ChordNode, MimeiStore };";
   const r = await esbuild.build({ ...neutral, absWorkingDir: ROOT, format: 'iife', treeShaking: false, write: false, logLevel: 'silent', stdin: { contents: entry, resolveDir: ROOT, loader: 'ts' } });
   const vm = await QuickJSVm.create({ log: () => {} });
   try {
     vm.evalScript(r.outputFiles[0].text, 'core.js');
     const used = vm.sample();
     const loaded = vm.evalScript('Object.values(magniCore).map((c) => typeof c).join()', 'check.js');
-    if (loaded !== 'function,function,function') throw new Error('the core did not load on the board: ' + loaded);
+    if (loaded !== 'function,function,function,function') throw new Error('the core did not load on the board: ' + loaded);
     return used;
   } finally {
     vm.dispose();

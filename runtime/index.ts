@@ -1,7 +1,7 @@
 // The core: the language plus the node (identity, messages, the CHORD
-// table). Bundled as dist/core.js; the web router, which a device without a
-// web server does not need, is runtime/web/index.ts (dist/web.js), and the
-// DHT on the ring rides with it (runtime/chord/dht.ts).
+// table, the Mimei store). Bundled as dist/core.js; the web router, which a
+// device without a web server does not need, is runtime/web/index.ts
+// (dist/web.js), and the DHT on the ring rides with it (runtime/chord/dht.ts).
 // Exported: what a firmware or an embedder calls. The codecs under the IDs
 // (bases, varints, multihashes) and the ring's wire shapes are inside, not
 // exported: every name exported costs bytes of dist/core.js (the modules'
@@ -22,6 +22,12 @@ export {
   ChordNode, type ChordClock, type ChordOptions, type ChordTransport, iterativeLookup, type LookupResult,
   type NodeRef, between, ID_BITS, isRingId, keyToPoint,
 } from './chord/index.ts';
-// Not yet here: the Mimei store (runtime/mimei/index.ts). Its portable
-// pieces (codec, blocks, files, version records) would take the core to
-// 70,835 bytes, over its 65,536; the CLI and the web node bundle it meanwhile.
+// The Mimei store: versioned files and databases in content-addressed
+// blocks, and the [mm-*] builtins (registerMimei). Its network side (DHT
+// provider records, publish, sync) and CAR ride with the web node; the
+// codec, the blocks and the records are inside, not exported
+// (runtime/mimei/index.ts exports all of it).
+export { addFile, readFile } from './mimei/file.ts';
+export { MimeiStore, type MimeiOptions } from './mimei/mimei.ts';
+export { dbCommand, type Db } from './mimei/db.ts';
+export { mimeiChanged, registerMimei } from './mimei/builtins.ts';
