@@ -22,14 +22,14 @@ export const isRingId = (x: unknown): x is string => typeof x === 'string' && RI
 export function keyToPoint(key: string): string {
   if (!HEX_KEY.test(key)) throw new Error('a ring key is hex digits, not ' + JSON.stringify(key.length > 50 ? key.slice(0, 47) + '...' : key));
   const k = key.slice(0, ID_DIGITS).toLowerCase();
-  return k.padEnd(ID_DIGITS, '0');
+  return k + '0'.repeat(ID_DIGITS - k.length);
 }
 
 /** x in the open interval (a, b) going clockwise; when a = b, every point but a. */
 export const between = (a: string, x: string, b: string): boolean => (a < b ? a < x && x < b : a < x || x < b);
 
 /** x in the half-open interval (a, b] going clockwise; when a = b, every point. */
-export const upTo = (a: string, x: string, b: string): boolean => x === b || between(a, x, b);
+export const upTo = (a: string, x: string, b: string): boolean => (a < b ? a < x && x <= b : a < x || x <= b);
 
 /** (id + 2^bit) mod 2^160: where finger `bit` starts. */
 export function addPowerOfTwo(id: string, bit: number): string {

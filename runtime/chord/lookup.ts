@@ -53,14 +53,14 @@ export const MAX_LOOKUP_MESSAGES = 100;
  */
 export function iterativeLookup(asker: LookupAsker, point: string, first: FindReply, from: string | null, useSelf: boolean, done: (r: LookupResult) => void): void {
   // a level: a step's answer, who gave it (to ask again, without the dead, once its candidates ran out), and how many died
-  type Level = FindReply & { from: string | null; by: NodeRef | null; i: number; lost: number };
+  type Level = { from: string | null; by: NodeRef | null; reply: FindReply; i: number; lost: number };
   const levels: Level[] = [];
-  const addLevel = (from: string | null, by: NodeRef | null, reply: FindReply) => levels.push({ ...reply, from, by, i: 0, lost: 0 });
+  const addLevel = (from: string | null, by: NodeRef | null, reply: FindReply) => levels.push({ from, by, reply, i: 0, lost: 0 });
   addLevel(from, null, first);
   /** Nodes that did not answer; nodes asked for a step already (a step does not change: never ask twice). */
   const dead: Record<string, 1> = {};
   const asked: Record<string, 1> = {};
-  const find = { op: 'find' as const, key: point };
+  const find: ChordRequest = { op: 'find', key: point };
   let hops = 0;
   let timeouts = 0;
   let sent = 0;
@@ -91,9 +91,8 @@ export function iterativeLookup(asker: LookupAsker, point: string, first: FindRe
   function confirm(owner: NodeRef, st: StateReply): void {
     const pred = st.pred;
     const nearer = pred && owner.id !== point && (pred.id === point || between(point, pred.id, owner.id));
-    const isSelf = pred && pred.id === asker.self.id;
-    if (!pred || !nearer || dead[pred.id] || sent >= MAX_LOOKUP_MESSAGES || (isSelf && !useSelf)) return finish(owner, st.succs);
-    if (isSelf) return finish(asker.self, asker.succs);
+    if (!pred || !nearer || dead[pred.id] || sent >= MAX_LOOKUP_MESSAGES) return finish(owner, st.succs);
+    if (pred.id === asker.self.id) return useSelf ? finish(asker.self, asker.succs) : finish(owner, st.succs);
     sent++;
     asker.askState(pred, (pst) => {
       if (pst) confirm(pred, pst);
@@ -105,20 +104,20 @@ export function iterativeLookup(asker: LookupAsker, point: string, first: FindRe
       const top = levels[levels.length - 1];
       if (!top) return finish(null, [], 'no node on the way answered');
       if (sent >= MAX_LOOKUP_MESSAGES) return finish(null, [], 'gave up after ' + sent + ' requests');
-      const n = top.nodes[top.i++];
+      const n = top.reply.nodes[top.i++];
       if (!n) {
         levels.pop();
         // every owner candidate is dead: ask on from the nodes before the key
-        const back = top.done && top.back;
+        const back = top.reply.done && top.reply.back;
         if (back && back.length) addLevel(top.from, null, { done: false, nodes: back });
         // every next hop named is dead: ask the same node for others
-        const by = !top.done && top.lost && top.by;
-        if (by) return step(by, { ...find, skip: Object.keys(dead).filter((d) => between(by.id, d, point)).slice(0, MAX_LIST) });
+        const by = !top.reply.done && top.lost && top.by;
+        if (by) return step(by, { op: 'find', key: point, skip: Object.keys(dead).filter((d) => between(by.id, d, point)).slice(0, MAX_LIST) });
         continue;
       }
       const me = n.id === asker.self.id;
       if (dead[n.id] || (me && !useSelf)) continue;
-      if (top.done) {
+      if (top.reply.done) {
         // an owner candidate: the key lies between the node that named it and it
         if (top.from !== null && !upTo(top.from, point, n.id)) continue;
         if (me) return finish(n, asker.succs);

@@ -73,6 +73,7 @@ const ALREADY_MEMBER = 'already in a ring';
 const STATE: ChordRequest = { op: 'state' };
 const NOTIFY: ChordRequest = { op: 'notify' };
 const noop = () => {};
+const isError = (x: unknown): boolean => typeof x !== 'object' || x === null || 'error' in x;
 /** The distinct nodes of a list other than me. */
 const uniqueOthers = (list: (NodeRef | null | undefined)[], me: string): NodeRef[] =>
   list.filter((n, i, a): n is NodeRef => !!n && n.id !== me && a.findIndex((m) => m?.id === n.id) === i);
@@ -94,34 +95,33 @@ export class ChordNode {
   /** Whether the node is in a ring (created one or joined). */
   member = false;
 
-  private readonly ringTransport: ChordTransport;
+  private readonly transport: ChordTransport;
   readonly clock: ChordClock;
   private readonly timerPeriods: [number, number, number];
   /** Tries before a silent node counts as dead. */
   readonly attempts: number;
   /** Route by the whole successor list (see ChordOptions.listRouting). */
   listRouting: boolean;
-  /** Randomness for timer jitter. */
-  private readonly jitterRandom: () => number;
+  private readonly random: () => number;
   private nextFinger = 0;
   private silentRounds = 0;
   /** Successors passed over as silent: in how many rounds in a row. */
   private suspects: Record<string, number> = {};
   private generation = 0;
-  /** Whether a stabilize, fix-fingers or check-predecessor round is running: one of each at a time (unset: none has run yet). */
-  private stabilizing?: boolean;
-  private fixingFingers?: boolean;
-  private checkingPredecessor?: boolean;
+  /** Whether a stabilize, fix-fingers or check-predecessor round is running: one of each at a time. */
+  private stabilizing = false;
+  private fixingFingers = false;
+  private checkingPredecessor = false;
 
   constructor(o: ChordOptions) {
     this.self = o.self;
-    this.ringTransport = o.transport;
+    this.transport = o.transport;
     this.clock = o.clock;
     this.r = Math.min(MAX_R, Math.max(1, Math.floor(o.successors ?? successorListLength(o.expectedSize ?? 1000))));
     this.timerPeriods = [o.stabilizeMs ?? 1000, o.fixFingersMs ?? 1000, o.checkPredecessorMs ?? 2000];
     this.attempts = Math.max(1, o.attempts ?? 2);
     this.listRouting = o.listRouting ?? true;
-    this.jitterRandom = o.random ?? Math.random;
+    this.random = o.random ?? Math.random;
   }
 
   /** Start a new ring with this node alone in it. */
@@ -140,9 +140,10 @@ export class ChordNode {
     this.findSuccessor([via], (s, succs, error) => {
       if (this.member) return done(ALREADY_MEMBER);
       if (!s) return done('join: ' + error);
-      // no predecessor to forget: a node out of a ring takes no notify
       this.member = true;
+      this.pred = null;
       this.adoptSuccessors([], s, succs);
+      this.ask(s, NOTIFY, noop);
       done(null);
     });
   }
@@ -155,13 +156,12 @@ export class ChordNode {
    */
   private findSuccessor(via: NodeRef[], done: (s: NodeRef | null, succs: NodeRef[], error?: string) => void): void {
     const me = this.self.id;
-    const fail = (error: string) => done(null, [], error);
     iterativeLookup(this, me, { done: false, nodes: via }, null, false, (res) => {
       const s = res.owner;
-      if (!s) return fail(res.hops ? 'no successor found: ' + res.error : 'silent');
+      if (!s) return done(null, [], res.hops ? 'no successor found (' + res.error + ')' : 'silent');
       this.askState(s, (st) => {
-        if (!st) return fail('the successor did not answer');
-        if (st.succs.length && !leadsTo(s, st.succs, me)) return fail('the successor sees the ring otherwise');
+        if (!st) return done(null, [], 'the successor did not answer');
+        if (st.succs.length && !leadsTo(s, st.succs, me)) return done(null, [], 'the successor sees the ring otherwise');
         done(s, st.succs);
       });
     });
@@ -170,19 +170,19 @@ export class ChordNode {
   /** Run stabilize, fix-fingers and check-predecessor on timers until stop(). */
   start(): void {
     const gen = ++this.generation;
-    [this.stabilize, this.fixFingers, this.checkPredecessor].forEach((round, i) => {
-      // each round is timed from the end of the one before
-      const schedule = (): void =>
-        this.clock.later(this.jitter(this.timerPeriods[i]), () => {
-          if (gen === this.generation) round.call(this, schedule);
-        });
-      schedule();
+    const ops: ((done: () => void) => void)[] = [(d) => this.stabilize(d), (d) => this.fixFingers(d), (d) => this.checkPredecessor(d)];
+    ops.forEach((op, i) => {
+      const wait = () => this.jitter(this.timerPeriods[i]);
+      const tick = () => {
+        if (gen === this.generation) op(() => this.clock.later(wait(), tick));
+      };
+      this.clock.later(wait(), tick);
     });
   }
 
   /** A period jittered to 50%..150%, so that nodes do not move in step. */
   jitter(ms: number): number {
-    return ms * (0.5 + this.jitterRandom());
+    return ms * (0.5 + this.random());
   }
 
   /** Stop the timers (the node still answers requests). */
@@ -196,16 +196,15 @@ export class ChordNode {
     const { op, key, skip } = isObject(req) ? req : {};
     if (op === 'state') return { pred: this.pred, succs: this.succs.slice() };
     if (op === 'find') {
-      const skipOk = skip === undefined || (Array.isArray(skip) && skip.length <= MAX_LIST && skip.every(isRingId));
-      return isRingId(key) && skipOk ? this.findStep(key, CANDIDATES, skip) : { error: 'find: key and skip are ring positions' };
+      if (!isRingId(key)) return { error: 'find: the key is not a ring position' };
+      if (skip !== undefined && !(Array.isArray(skip) && skip.length <= MAX_LIST && skip.every(isRingId))) return { error: 'find: skip is a list of ring positions' };
+      return this.findStep(key, CANDIDATES, skip);
     }
     if (op === 'notify') {
       const n = asNodeRef(from);
       if (!n) return { error: 'notify: the sender is not a ring node' };
       // rectify: the closest node before us that has spoken is our predecessor
-      const me = this.self.id;
-      const pred = this.pred;
-      if (n.id !== me && (!pred || pred.id === n.id || between(pred.id, n.id, me))) this.pred = n;
+      if (n.id !== this.self.id && (!this.pred || this.pred.id === n.id || between(this.pred.id, n.id, this.self.id))) this.pred = n;
       return {};
     }
     return { error: 'unknown ring request' };
@@ -254,28 +253,29 @@ export class ChordNode {
     this.stabilizing = true;
     const me = this.self.id;
     const list = this.succs;
-    // the new successor s (none: keep the list) and its list
-    const end = (s?: NodeRef | null, succs: NodeRef[] = [], silent: NodeRef[] = []) => {
-      if (s && this.member) {
+    const end = (s?: NodeRef, succs?: NodeRef[], silent: NodeRef[] = []) => {
+      if (s && succs && this.member) {
         this.silentRounds = 0;
         const suspects: Record<string, number> = {};
         const kept = silent.filter((n) => between(me, n.id, s.id) && (suspects[n.id] = (this.suspects[n.id] || 0) + 1) < SILENT_ROUNDS);
         this.suspects = suspects;
         this.adoptSuccessors(kept, s, succs);
+        this.ask(s, NOTIFY, noop);
       }
       this.stabilizing = false;
       done();
     };
     if (!list.length) return this.stabilizeAlone(end);
-    const tryNext = (i: number): void => {
-      const s = list[i];
+    let i = 0;
+    const tryNext = (): void => {
+      const s = list[i++];
       if (!s) {
         if (++this.silentRounds < SILENT_ROUNDS) return end();
         // no successor answers: find our place again through anyone we know;
         // only when nobody has answered for twice as long, be a ring of one
-        const known = this.othersKnown(list);
+        const known = uniqueOthers([...list, this.pred, ...this.fingers], me);
         return this.findSuccessor(known, (s2, succs, error) => {
-          if (s2 || error !== 'silent' || this.silentRounds < 2 * SILENT_ROUNDS) return end(s2, succs);
+          if (s2 || error !== 'silent' || this.silentRounds < 2 * SILENT_ROUNDS) return end(s2 || undefined, succs);
           this.succs = [];
           this.stabilizeAlone(end);
         });
@@ -283,8 +283,8 @@ export class ChordNode {
       this.askState(s, (st) => {
         if (!st) this.forgetFinger(s);
         // passing over silent successors: only to a node whose own successor does not pass over us
-        if (!st || (i && !leadsTo(s, st.succs, me))) return tryNext(i + 1);
-        const silent = list.slice(0, i);
+        if (!st || (i > 1 && !leadsTo(s, st.succs, me))) return tryNext();
+        const silent = list.slice(0, i - 1);
         const closer = uniqueOthers([st.pred, this.fingers[0]], me).filter((c) => between(me, c.id, s.id));
         const tryCloser = (): void => {
           const c = closer.shift();
@@ -299,7 +299,7 @@ export class ChordNode {
         tryCloser();
       });
     };
-    tryNext(0);
+    tryNext();
   }
 
   /**
@@ -308,7 +308,7 @@ export class ChordNode {
    * stabilize then walks back to the right one.
    */
   private stabilizeAlone(end: (s?: NodeRef, succs?: NodeRef[]) => void): void {
-    const known = this.othersKnown([]);
+    const known = uniqueOthers([this.pred, ...this.fingers], this.self.id);
     const tryNext = (i: number): void => {
       if (i >= known.length) return end();
       this.askState(known[i], (st) => {
@@ -320,18 +320,18 @@ export class ChordNode {
   }
 
   /** Refresh the next finger by a lookup; the fingers after it that the answer also covers take it too. */
-  private fixFingers(done: () => void): void {
+  private fixFingers(done: () => void = noop): void {
     if (!this.member || this.fixingFingers) return done();
     this.fixingFingers = true;
     const me = this.self.id;
     const i = this.nextFinger;
     const start = addPowerOfTwo(me, i);
-    this.lookup(start, ({ owner }) => {
+    this.lookup(start, (res) => {
       let j = i + 1;
-      if (owner && this.member) {
-        const o = owner.id === me ? undefined : owner;
+      if (res.owner && this.member) {
+        const o = res.owner.id === me ? undefined : res.owner;
         this.fingers[i] = o;
-        for (; j < ID_BITS && start !== owner.id && upTo(start, addPowerOfTwo(me, j), owner.id); j++) this.fingers[j] = o;
+        for (; j < ID_BITS && start !== res.owner.id && upTo(start, addPowerOfTwo(me, j), res.owner.id); j++) this.fingers[j] = o;
       }
       this.nextFinger = j % ID_BITS;
       this.fixingFingers = false;
@@ -351,18 +351,12 @@ export class ChordNode {
     });
   }
 
-  /**
-   * Send a request; reply is null when none came or it was an error. Tries
-   * `attempts` times when none came. Never to this node itself: the ring
-   * leaves itself out (uniqueOthers, successor lists in ring order before
-   * it) and a lookup takes its
-   * own steps (iterativeLookup's `me`).
-   */
+  /** Send a request; reply is null when none came or it was an error. Tries `attempts` times when none came. */
   ask(to: NodeRef, req: ChordRequest, done: (reply: unknown) => void, attempts = 1): void {
-    this.ringTransport.request(to, req, (reply) => {
+    if (to.id === this.self.id && to.addr === this.self.addr) return this.clock.later(0, () => done(this.handle(this.self, req)));
+    this.transport.request(to, req, (reply) => {
       if (reply == null && attempts > 1) return this.ask(to, req, done, attempts - 1);
-      // an error reply, or no JSON object at all (no ring reply is anything else), is none
-      done(!isObject(reply) || 'error' in reply ? null : reply);
+      done(isError(reply) ? null : reply);
     });
   }
 
@@ -373,11 +367,11 @@ export class ChordNode {
 
   /**
    * Successor list := [...kept, s, ...list]: ring order after us, cut before
-   * it would wrap past us, r long after the kept (suspected) ones. Then
-   * notify s: we may be its predecessor.
+   * it would wrap past us, r long after the kept (suspected) ones.
    */
   private adoptSuccessors(kept: NodeRef[], s: NodeRef, list: NodeRef[]): void {
-    const me = this.self.id; // never s (see ask)
+    const me = this.self.id;
+    if (s.id === me) return;
     const out = [...kept.slice(0, this.r - 1), s];
     const max = out.length - 1 + this.r;
     for (const n of list) {
@@ -385,18 +379,10 @@ export class ChordNode {
       out.push(n);
     }
     this.succs = out;
-    this.ask(s, NOTIFY, noop);
-  }
-
-  /** The other nodes this node knows of: `first`, the predecessor, the fingers. */
-  private othersKnown(first: NodeRef[]): NodeRef[] {
-    return uniqueOthers([...first, this.pred, ...this.fingers], this.self.id);
   }
 
   /** A node that did not answer leaves the fingers (the successor list changes only by adoptSuccessors). */
   private forgetFinger(n: NodeRef): void {
-    this.fingers.forEach((f, i) => {
-      if (f?.id === n.id) this.fingers[i] = undefined;
-    });
+    for (let i = 0; i < this.fingers.length; i++) if (this.fingers[i]?.id === n.id) this.fingers[i] = undefined;
   }
 }

@@ -81,7 +81,7 @@ export function asNodeList(x: unknown): NodeRef[] | null {
 
 export function asStateReply(x: unknown): StateReply | null {
   if (!isObject(x)) return null;
-  const pred = asNodeRef(x.pred); // null for a null pred, as for a bad one
+  const pred = x.pred === null ? null : asNodeRef(x.pred);
   const succs = asNodeList(x.succs);
   return succs && (pred || x.pred === null) ? { pred, succs } : null;
 }
@@ -89,7 +89,8 @@ export function asStateReply(x: unknown): StateReply | null {
 export function asFindReply(x: unknown): FindReply | null {
   if (!isObject(x) || typeof x.done !== 'boolean') return null;
   const nodes = asNodeList(x.nodes);
-  const back = x.back === undefined ? undefined : asNodeList(x.back);
-  if (!nodes || back === null) return null;
-  return back ? { done: x.done, nodes, back } : { done: x.done, nodes };
+  if (!nodes) return null;
+  if (x.back === undefined) return { done: x.done, nodes };
+  const back = asNodeList(x.back);
+  return back ? { done: x.done, nodes, back } : null;
 }
