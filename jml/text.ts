@@ -83,6 +83,9 @@ export function quote(s: string): string {
 /** Someone else's value as one inert argument: `\ [ ] { }` quoted, and spaces too when it must stay one word. */
 export const inertArg = (v: string, oneWord: boolean): string => v.replace(oneWord ? /[\\[\]{} ]/g : /[\\[\]{}]/g, '\\$&');
 
+/** Someone else's text as a builtin's result: inert, on one line (a newline shown as `\n`). */
+export const inertLine = (v: string): string => inertArg(v, false).replace(/\n/g, '\\n');
+
 /** Brackets become braces (how fbody, decode and decrypt defuse code). */
 export function braces(s: string): string {
   return s.replace(/\[/g, '{').replace(/]/g, '}');

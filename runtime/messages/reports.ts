@@ -3,7 +3,7 @@
 // core (a device has no one to read them): the CLI and the web node register
 // them (registerReports) next to their Messenger.
 import type { Ctx } from '../../jml/evaluation.ts';
-import { inertArg } from '../../jml/text.ts';
+import { inertLine } from '../../jml/text.ts';
 import { isoTime } from '../../jml/builtins.ts';
 import type { Messenger } from './messenger.ts';
 
@@ -41,7 +41,7 @@ export function registerReports(m: Messenger): void {
   const owner = (what: string, report: () => string) => (_: string, it: Ctx) => {
     it.need('network', what);
     m.open();
-    return inertArg(report(), false).replace(/\n/g, '\\n'); // others' text, shown: never a call
+    return inertLine(report()); // others' text, shown: never a call
   };
   const b = m.node.interp.hostBuiltins;
   b.set('inbox', owner('inbox', () => inboxText(m)));

@@ -12,7 +12,8 @@
 import { OWNER } from '../../jml/capabilities.ts';
 import type { Ctx } from '../../jml/evaluation.ts';
 import { JmlError } from '../../jml/errors.ts';
-import { headRest, indexUnescaped, inertArg, unescapeOutput } from '../../jml/text.ts';
+import { headRest, indexUnescaped, inertArg, inertLine, unescapeOutput } from '../../jml/text.ts';
+import { logError } from '../diagnostics.ts';
 import { parseCid } from '../identity/cid.ts';
 import { isShortId } from '../identity/shortId.ts';
 import { utf8Decode } from '../../jml/utf8.ts';
@@ -46,9 +47,6 @@ function splitArgs(text: string, n: number): string[] {
   return out;
 }
 
-/** What a Mimei builtin gives: the text shown inert, on one line. */
-export const shown = (s: string): string => inertArg(s, false).replace(/\n/g, '\\n');
-
 /** A Mimei builtin's error: its name and the message, inert. */
 export const failure = (name: string, e: unknown): JmlError => new JmlError(name + ': ' + inertArg((e as Error).message, false));
 
@@ -64,7 +62,7 @@ export function registerMimei(node: MagniNode, store: MimeiStore): void {
     node.interp.hostBuiltins.set(name, (a: string, it: Ctx) => {
       try {
         if (writes) it.need('state', name);
-        return shown(f(a));
+        return inertLine(f(a));
       } catch (e) {
         throw failure(name, e);
       }
@@ -96,5 +94,5 @@ export function registerMimei(node: MagniNode, store: MimeiStore): void {
     if (!store.blocks.hasBlock(bytes)) throw new Error('the block ' + cid.slice(0, 80) + ' is not here: store it first');
     return String(store.commit(mid, bytes).seq);
   });
-  store.onChange = (mid, seq) => void mimeiChanged(node, mid, seq).catch((e) => node.host.log('%(ERROR:on-mimei: ' + (e as Error).message + ')'));
+  store.onChange = (mid, seq) => void mimeiChanged(node, mid, seq).catch((e) => logError(node.host, 'on-mimei: ' + (e as Error).message));
 }

@@ -4,6 +4,7 @@
 // VERSION-CID`. A line cut short or malformed is reported and skipped; a
 // record is checked (hash, signature, owner) each time it is read.
 import { mimeiError } from './mimei-error.ts';
+import { logError } from '../diagnostics.ts';
 import type { Host } from '../host.ts';
 import { cidToString, DAG_CBOR, parseCid } from '../identity/cid.ts';
 import { sameBytes } from './block.ts';
@@ -46,7 +47,7 @@ export class MimeiStore {
           why = (e as Error).message;
         }
       }
-      if (why) host.log(`%(ERROR:${this.indexFile}: the line at byte ${l.offset} is ${why}: skipped)`);
+      if (why) logError(host, `${this.indexFile}: the line at byte ${l.offset} is ${why}: skipped`);
     }
   }
 

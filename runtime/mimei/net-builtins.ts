@@ -7,11 +7,11 @@
 // `{/mm-version B64}` messages (a publisher's notification) through it.
 import type { Ctx } from '../../jml/evaluation.ts';
 import { JmlError } from '../../jml/errors.ts';
-import { inertArg } from '../../jml/text.ts';
+import { inertArg, inertLine } from '../../jml/text.ts';
 import { isShortId } from '../identity/shortId.ts';
 import type { MagniNode } from '../magni.ts';
 import type { Messenger } from '../messages/messenger.ts';
-import { failure, shown } from './builtins.ts';
+import { failure } from './builtins.ts';
 import { type MimeiNet, NOTIFY } from './net.ts';
 
 export function registerMimeiNet(node: MagniNode, net: MimeiNet, messenger?: Messenger): void {
@@ -20,7 +20,7 @@ export function registerMimeiNet(node: MagniNode, net: MimeiNet, messenger?: Mes
     it.need('network', name);
     const mid = a.trim();
     if (!isShortId(mid)) throw new JmlError(name + ': ' + inertArg(mid.slice(0, 40), false) + ' is not a MID');
-    return f(mid).then(shown, (e) => {
+    return f(mid).then(inertLine, (e) => {
       throw failure(name, e);
     });
   };
